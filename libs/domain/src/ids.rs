@@ -1,0 +1,83 @@
+//! Typed identifiers. Every id is a UUIDv7 (time-ordered, so ordering by id is ordering by
+//! creation) and is stored as text on both database backends.
+
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A new, time-ordered id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // Hyphenated lower case: the one text form stored and served.
+                fmt::Display::fmt(&self.0.hyphenated(), f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A regional alliance of providers and VCSE partners.
+    AllianceId
+);
+id_type!(
+    /// A provider trust or a VCSE organisation within an alliance.
+    OrganisationId
+);
+id_type!(
+    /// A person with an account.
+    UserId
+);
+id_type!(
+    /// A user's role in an organisation or in an alliance.
+    MembershipId
+);
+id_type!(
+    /// An invitation to take up a membership.
+    InvitationId
+);
+id_type!(
+    /// A personal access token (its id, never its secret).
+    AccessTokenId
+);
+id_type!(
+    /// One entry of the append-only audit log.
+    AuditEntryId
+);

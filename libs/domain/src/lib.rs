@@ -1,0 +1,129 @@
+//! The PCREF Alliance Hub domain: identifiers, roles and the values that validate on parse.
+//!
+//! No IO, no HTTP, no SQL: everything here is plain data and rules, so every other crate can
+//! depend on it and it can be tested in isolation.
+
+mod ids;
+mod names;
+mod page;
+mod records;
+mod role;
+
+pub use ids::{
+    AccessTokenId, AllianceId, AuditEntryId, InvitationId, MembershipId, OrganisationId, UserId,
+};
+pub use names::{DisplayName, Email, Name, TokenName};
+pub use page::{Cursor, Page, PageLimit};
+pub use records::{
+    AccessToken, Alliance, AuditEntry, AuditVisibility, Membership, MembershipInContext, Organisation,
+    User,
+};
+pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
+
+/// A rule a value broke, named by the field it came from so that the API can point at it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same rule, reported against another field name (a parser is written once and
+    /// reused for `name`, `display_name`, …).
+    pub fn for_field(mut self, field: &str) -> Self {
+        self.field = field.to_owned();
+        self
+    }
+}
+
+/// Optimistic concurrency: every updatable record carries a version, served as a strong `ETag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version(pub i64);
+
+impl Version {
+    pub const FIRST: Version = Version(1);
+
+    pub fn next(self) -> Version {
+        Version(self.0 + 1)
+    }
+
+    /// The strong entity tag for this version, quotes included (RFC 9110 §8.8.3).
+    pub fn etag(self) -> String {
+        format!("\"{}\"", self.0)
+    }
+}
+
+/// What the client sent in `If-Match`, parsed (RFC 9110 §13.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: any current representation.
+    Any,
+    /// One or more strong entity tags.
+    Versions(Vec<Version>),
+}
+
+impl IfMatch {
+    /// Parses the header value. Weak tags (`W/"…"`) never match under `If-Match`'s strong
+    /// comparison, so they are kept out of the list rather than rejected.
+    pub fn parse(header: &str) -> Result<IfMatch, ValidationError> {
+        let header = header.trim();
+        if header == "*" {
+            return Ok(IfMatch::Any);
+        }
+        let mut versions = Vec::new();
+        for tag in header.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if tag.starts_with("W/") {
+                continue;
+            }
+            let inner = tag
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .ok_or_else(|| {
+                    ValidationError::new(
+                        "If-Match",
+                        "must be \"*\" or a quoted entity tag taken from an ETag header, such as \"1\"",
+                    )
+                })?;
+            // An unknown tag simply does not match; it is not malformed.
+            if let Ok(n) = inner.parse::<i64>() {
+                versions.push(Version(n));
+            }
+        }
+        Ok(IfMatch::Versions(versions))
+    }
+
+    pub fn matches(&self, current: Version) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(v) => v.contains(&current),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_parses_strong_tags_and_star() {
+        assert_eq!(IfMatch::parse("*"), Ok(IfMatch::Any));
+        let parsed = IfMatch::parse("\"3\", W/\"4\", \"x\"").expect("valid header");
+        assert!(parsed.matches(Version(3)));
+        assert!(!parsed.matches(Version(4)));
+        assert!(IfMatch::parse("3").is_err());
+    }
+
+    #[test]
+    fn etag_round_trips() {
+        let v = Version(7);
+        assert!(IfMatch::parse(&v.etag()).expect("valid").matches(v));
+    }
+}

@@ -1,0 +1,453 @@
+//! Connections, the pool, transactions and migrations — one code path for SQLite and PostgreSQL.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::StoreError;
+
+/// A connection to either backend. Queries are written once against this type.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// An embedded SQLite file.
+    Sqlite { path: PathBuf },
+    /// A PostgreSQL server; the URL is passed to libpq as given (plus a connect timeout).
+    Postgres { url: String },
+}
+
+impl DatabaseUrl {
+    /// `sqlite://data/hub.db` (relative), `sqlite:///var/lib/hub.db` (absolute), or
+    /// `postgres://…` / `postgresql://…`.
+    pub fn parse(raw: &str) -> Result<DatabaseUrl, StoreError> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres {
+                url: raw.to_owned(),
+            });
+        }
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() || path.starts_with(':') || path.contains('?') {
+                return Err(StoreError::Config(format!(
+                    "database URL {raw:?} names no SQLite file; write sqlite://data/pcref-hub.db (relative) or sqlite:///var/lib/pcref-hub/hub.db (absolute)"
+                )));
+            }
+            return Ok(DatabaseUrl::Sqlite {
+                path: PathBuf::from(path),
+            });
+        }
+        Err(StoreError::Config(format!(
+            "database URL {:?} must start with sqlite:// or postgres://",
+            redact_url(raw)
+        )))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite { .. } => Backend::Sqlite,
+            DatabaseUrl::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// The URL as safe to print: a PostgreSQL password is replaced by `***`.
+    pub fn display(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite { path } => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres { url } => redact_url(url),
+        }
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    // postgres://user:secret@host/db → postgres://user:***@host/db
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            if let Some((user, _password)) = userinfo.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_owned()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Pool and connection settings.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+    /// How long to wait for a connection, at start-up and from the pool.
+    pub connect_timeout: Duration,
+}
+
+/// Opens connections by the URL's scheme. diesel's own `MultiConnection::establish` tries
+/// each backend in turn and hides the real error; this one reports it.
+#[derive(Debug, Clone)]
+struct ConnectionManager {
+    url: DatabaseUrl,
+    connect_timeout: Duration,
+}
+
+impl ConnectionManager {
+    fn establish(&self) -> Result<DbConnection, StoreError> {
+        match &self.url {
+            DatabaseUrl::Sqlite { path } => {
+                let path_str = path.to_str().ok_or_else(|| {
+                    StoreError::Config(format!("SQLite path {} is not UTF-8", path.display()))
+                })?;
+                let mut conn = SqliteConnection::establish(path_str).map_err(|e| {
+                    StoreError::Connect(format!("cannot open SQLite file {}: {e}", path.display()))
+                })?;
+                // busy_timeout first: switching to WAL needs a lock another process may hold.
+                // synchronous=FULL: a commit that was acknowledged survives a power cut.
+                let busy_ms = self.connect_timeout.as_millis().max(1000);
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {busy_ms};
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL;
+                     PRAGMA foreign_keys = ON;"
+                ))
+                .map_err(|e| {
+                    StoreError::Connect(format!(
+                        "cannot configure SQLite file {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres { url } => {
+                let url = with_connect_timeout(url, self.connect_timeout);
+                let conn = PgConnection::establish(&url).map_err(|e| {
+                    StoreError::Connect(format!(
+                        "cannot connect to PostgreSQL at {}: {}",
+                        self.url.display(),
+                        e.to_string().trim()
+                    ))
+                })?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+        }
+    }
+}
+
+/// libpq waits forever for an unreachable host unless told otherwise.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let secs = timeout.as_secs().max(1);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={secs}")
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Postgresql(c) => {
+                AnsiTransactionManager::is_broken_transaction_manager(c)
+            }
+            DbConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+        }
+    }
+}
+
+/// r2d2 reports connection errors through `log`; send them to `tracing` instead.
+#[derive(Debug)]
+struct TracingErrorHandler;
+
+impl r2d2::HandleError<StoreError> for TracingErrorHandler {
+    fn handle_error(&self, error: StoreError) {
+        tracing::warn!(%error, "database connection error");
+    }
+}
+
+/// The database: a pool of connections, used from async code without blocking the runtime.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<ConnectionManager>,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("url", &self.url.display()).finish()
+    }
+}
+
+impl Db {
+    /// Opens the database, failing fast with the real reason when it cannot be reached.
+    /// Blocking: call it before the runtime serves requests, or from `spawn_blocking`.
+    pub fn open(settings: &DbSettings) -> Result<Db, StoreError> {
+        if let DatabaseUrl::Sqlite { path } = &settings.url {
+            create_parent_folder(path)?;
+        }
+        let manager = ConnectionManager {
+            url: settings.url.clone(),
+            connect_timeout: settings.connect_timeout,
+        };
+        // One direct connection first: r2d2 would only say "timed out" after its wait.
+        let first = manager.establish()?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.max_connections.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(settings.connect_timeout)
+            .test_on_check_out(false)
+            .error_handler(Box::new(TracingErrorHandler))
+            .build_unchecked(manager);
+        Ok(Db {
+            pool,
+            url: settings.url.clone(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Applies pending migrations and returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.connection()?;
+        run_migrations(&mut conn)
+    }
+
+    fn connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, StoreError> {
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Runs `f` on a pooled connection on the blocking thread pool.
+    pub async fn read<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.connection()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` in a write transaction on the blocking thread pool: committed when `f`
+    /// returns `Ok`, rolled back otherwise.
+    pub async fn write<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.connection()?;
+            write_transaction(&mut conn, f)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("database task failed: {e}")))?
+    }
+
+    /// Whether the database answers a trivial query now.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| {
+            conn.batch_execute("SELECT 1")
+                .map_err(StoreError::from)
+        })
+        .await
+    }
+}
+
+/// Runs `f` in a transaction that takes the write lock up front. On SQLite a deferred
+/// transaction that reads and then writes fails with "database is locked" when another
+/// writer got there first; `BEGIN IMMEDIATE` waits for the lock (busy_timeout) instead.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let begun = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    begun.map_err(StoreError::from)?;
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+                .map_err(StoreError::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) =
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(%rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() && !parent.exists() => {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Connect(format!(
+                    "cannot create the folder {} for the SQLite database: {e}",
+                    parent.display()
+                ))
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        StoreError::Migration(e.to_string())
+    };
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(failed)?
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        DbConnection::Postgresql(c) => {
+            // Several instances may start together against one PostgreSQL: take turns.
+            diesel::sql_query("SELECT pg_advisory_lock(7274021911)").execute(c)?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect())
+                .map_err(failed);
+            diesel::sql_query("SELECT pg_advisory_unlock(7274021911)").execute(c)?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+/// The names of the migrations embedded for each backend, to check that they stay in step.
+pub fn migration_names() -> (Vec<String>, Vec<String>) {
+    use diesel::migration::MigrationSource;
+    let names = |source: EmbeddedMigrations| -> Vec<String> {
+        MigrationSource::<diesel::sqlite::Sqlite>::migrations(&source)
+            .map(|ms| ms.iter().map(|m| m.name().to_string()).collect())
+            .unwrap_or_default()
+    };
+    (names(SQLITE_MIGRATIONS), names(POSTGRES_MIGRATIONS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/pcref-hub.db").expect("valid"),
+            DatabaseUrl::Sqlite {
+                path: PathBuf::from("data/pcref-hub.db")
+            }
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/hub.db").expect("valid"),
+            DatabaseUrl::Sqlite {
+                path: PathBuf::from("/var/lib/hub.db")
+            }
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u:p@db/hub").expect("valid").backend(),
+            Backend::Postgres
+        );
+        assert!(DatabaseUrl::parse("mysql://db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn passwords_are_not_printed() {
+        let url = DatabaseUrl::parse("postgres://hub:s3cret@db:5432/hub").expect("valid");
+        assert_eq!(url.display(), "postgres://hub:***@db:5432/hub");
+        let err = DatabaseUrl::parse("mysql://hub:s3cret@db").expect_err("unsupported");
+        assert!(!err.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        let t = Duration::from_secs(5);
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", t),
+            "postgres://h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=require", t),
+            "postgres://h/db?sslmode=require&connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=2", t),
+            "postgres://h/db?connect_timeout=2"
+        );
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let (sqlite, postgres) = migration_names();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+}

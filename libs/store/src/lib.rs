@@ -1,0 +1,38 @@
+//! Storage: the diesel schema, rows, queries, the connection pool and migrations.
+//!
+//! Every query is written once against [`DbConnection`] and runs on SQLite and PostgreSQL.
+//! Functions here take a connection and do no authorization: that is `libs/app`'s job.
+
+mod db;
+mod error;
+mod rows;
+pub mod schema;
+
+pub mod alliances;
+pub mod audit;
+pub mod invitations;
+pub mod memberships;
+pub mod organisations;
+pub mod tokens;
+pub mod users;
+
+pub use db::{
+    migration_names, write_transaction, Backend, DatabaseUrl, Db, DbConnection, DbSettings,
+};
+pub use error::StoreError;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+
+/// The current time as stored: UTC, truncated to microseconds so that SQLite (which would keep
+/// nanoseconds) and PostgreSQL (microseconds) hold the same value.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+pub(crate) fn to_db_time(t: DateTime<Utc>) -> NaiveDateTime {
+    t.trunc_subsecs(6).naive_utc()
+}
+
+pub(crate) fn from_db_time(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}

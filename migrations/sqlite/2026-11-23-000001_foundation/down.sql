@@ -1,0 +1,9 @@
+DROP TRIGGER IF EXISTS audit_log_no_delete;
+DROP TRIGGER IF EXISTS audit_log_no_update;
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS access_tokens;
+DROP TABLE IF EXISTS invitations;
+DROP TABLE IF EXISTS memberships;
+DROP TABLE IF EXISTS users;
+DROP TABLE IF EXISTS organisations;
+DROP TABLE IF EXISTS alliances;
