@@ -1,1 +1,88 @@
+//! Use cases. Each takes the acting [`Principal`], checks what it may do through a named
+//! check in [`policy`], and runs its queries and its audit entry in one transaction.
+//! Every transport (HTTP today, the command line) goes through here, so none can skip a check.
 
+mod audit;
+mod error;
+pub mod policy;
+
+mod alliances;
+mod identity;
+mod members;
+mod organisations;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+pub use error::{AppError, AuthFailure};
+pub use pcref_auth::Principal;
+use pcref_domain::{IfMatch, Version};
+use pcref_store::Db;
+
+pub use alliances::Bootstrapped;
+pub use identity::{AcceptedInvitation, CreatedToken};
+pub use members::{Invited, Invitee};
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// How long a personal access token lives unless its creator asks for less.
+    pub token_lifetime: chrono::Duration,
+    /// The longest lifetime a personal access token may be given.
+    pub max_token_lifetime: chrono::Duration,
+    /// How long an invitation code can be used.
+    pub invitation_lifetime: chrono::Duration,
+    /// How stale a token's `last_used_at` may get before a request refreshes it (a write per
+    /// request would cost a disk sync each time).
+    pub last_used_precision: Duration,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            token_lifetime: chrono::Duration::days(90),
+            max_token_lifetime: chrono::Duration::days(365),
+            invitation_lifetime: chrono::Duration::days(7),
+            last_used_precision: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The application: the database and the settings, shared by every request.
+#[derive(Debug, Clone)]
+pub struct App {
+    db: Db,
+    settings: AppSettings,
+}
+
+impl App {
+    pub fn new(db: Db, settings: AppSettings) -> App {
+        App { db, settings }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.settings
+    }
+
+    /// Whether the database answers now (`/readyz`).
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.db.ping().await.map_err(AppError::from)
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    pcref_store::now()
+}
+
+/// Checks an update's `If-Match` against the record's current version.
+fn check_if_match(if_match: Option<&IfMatch>, current: Version) -> Result<(), AppError> {
+    match if_match {
+        None => Err(AppError::PreconditionRequired),
+        Some(m) if m.matches(current) => Ok(()),
+        Some(_) => Err(AppError::PreconditionFailed),
+    }
+}

@@ -97,3 +97,18 @@ pub fn rename(
     }
     find(conn, id)
 }
+
+pub fn find_by_name(
+    conn: &mut DbConnection,
+    alliance: AllianceId,
+    name: &Name,
+) -> Result<Option<Organisation>, StoreError> {
+    organisations::table
+        .filter(organisations::alliance_id.eq(alliance.to_string()))
+        .filter(organisations::name_key.eq(name.key()))
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(TryInto::try_into)
+        .transpose()
+}

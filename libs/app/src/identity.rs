@@ -1,0 +1,240 @@
+//! Authentication, personal access tokens and accepting invitations.
+
+use pcref_auth::{issue, lookup_hash, SecretKind};
+use pcref_domain::{
+    AccessToken, AccessTokenId, Cursor, Membership, MembershipStatus, Page, PageLimit, TokenName,
+    UserId,
+};
+use pcref_store::{invitations, memberships, tokens, DbConnection};
+
+use crate::audit::{self, Actor, AuditScope, Change};
+use crate::{now, App, AppError, AuthFailure, Principal};
+
+/// A token just created: its metadata and the secret, which is shown this once.
+#[derive(Debug, Clone)]
+pub struct CreatedToken {
+    pub token: AccessToken,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AcceptedInvitation {
+    pub membership: Membership,
+    pub token: CreatedToken,
+}
+
+impl App {
+    /// Resolves a bearer token to the principal behind it.
+    pub async fn authenticate(&self, presented: &str) -> Result<Principal, AppError> {
+        let hash = lookup_hash(SecretKind::PersonalAccessToken, presented.trim())
+            .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
+        let (principal, last_used) = self
+            .db
+            .read(move |conn| {
+                let (token, user) = tokens::find_by_hash(conn, &hash)?
+                    .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
+                if token.revoked_at.is_some() {
+                    return Err(AppError::Unauthenticated(AuthFailure::Revoked));
+                }
+                if token.expires_at <= now() {
+                    return Err(AppError::Unauthenticated(AuthFailure::Expired));
+                }
+                let memberships = memberships::active_for_user(conn, user.id)?;
+                Ok((
+                    Principal {
+                        user,
+                        token_id: token.id,
+                        memberships,
+                    },
+                    token.last_used_at,
+                ))
+            })
+            .await?;
+        let precision = chrono::Duration::from_std(self.settings.last_used_precision)
+            .unwrap_or(chrono::Duration::seconds(60));
+        if last_used.is_none_or(|t| now() - t >= precision) {
+            let token_id = principal.token_id;
+            // Bookkeeping only: a failure here must not fail the caller's request.
+            if let Err(error) = self
+                .db
+                .write(move |conn| tokens::touch_last_used(conn, token_id, now()))
+                .await
+            {
+                tracing::warn!(%error, "could not record token use");
+            }
+        }
+        Ok(principal)
+    }
+
+    pub async fn list_tokens(
+        &self,
+        p: &Principal,
+        after: Option<Cursor>,
+        limit: PageLimit,
+    ) -> Result<Page<AccessToken>, AppError> {
+        let user = p.user.id;
+        self.db
+            .read(move |conn| Ok(tokens::list_for_user(conn, user, after.as_ref(), limit)?))
+            .await
+    }
+
+    /// Creates a personal access token for the caller, living `lifetime_days` or the default.
+    pub async fn create_token(
+        &self,
+        p: &Principal,
+        name: TokenName,
+        lifetime_days: Option<u32>,
+    ) -> Result<CreatedToken, AppError> {
+        let lifetime = self.token_lifetime(lifetime_days)?;
+        let user = p.user.id;
+        let actor = Actor::of(p);
+        self.db
+            .write(move |conn| issue_token(conn, &actor, user, &name, lifetime))
+            .await
+    }
+
+    /// Revokes one of the caller's tokens (the one in use included). Revoking twice is fine.
+    pub async fn revoke_token(&self, p: &Principal, id: AccessTokenId) -> Result<(), AppError> {
+        let user = p.user.id;
+        let actor = Actor::of(p);
+        self.db
+            .write(move |conn| {
+                let token = tokens::find_for_user(conn, user, id)?
+                    .ok_or(AppError::NotFound("access token"))?;
+                let at = now();
+                if tokens::revoke(conn, id, at)? {
+                    let after = AccessToken {
+                        revoked_at: Some(at),
+                        ..token.clone()
+                    };
+                    audit::record(
+                        conn,
+                        &actor,
+                        at,
+                        AuditScope::User,
+                        Change {
+                            action: "access_token.revoked",
+                            target_type: "access_token",
+                            target_id: id.to_string(),
+                            before: Some(audit::token_json(&token)),
+                            after: Some(audit::token_json(&after)),
+                        },
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// Takes up an invitation: the membership becomes active and its holder receives a
+    /// personal access token. Each code works once, within its lifetime.
+    pub async fn accept_invitation(
+        &self,
+        code: String,
+        token_name: TokenName,
+    ) -> Result<AcceptedInvitation, AppError> {
+        let not_valid = || {
+            AppError::invalid(
+                "code",
+                "is not a valid invitation code; check that it was copied whole, or ask your admin to invite you again",
+            )
+        };
+        let hash = lookup_hash(SecretKind::InvitationCode, code.trim()).ok_or_else(not_valid)?;
+        let lifetime = self.settings.token_lifetime;
+        self.db
+            .write(move |conn| {
+                let invitation = invitations::find_by_code_hash(conn, &hash)?.ok_or_else(not_valid)?;
+                let at = now();
+                if invitation.accepted_at.is_some() {
+                    return Err(AppError::invalid(
+                        "code",
+                        "has already been used; each invitation code works once. Use the token you received then, or ask your admin to invite you again",
+                    ));
+                }
+                if invitation.expires_at <= at {
+                    return Err(AppError::invalid(
+                        "code",
+                        format!(
+                            "expired at {}; ask your admin to invite you again",
+                            invitation.expires_at.to_rfc3339()
+                        ),
+                    ));
+                }
+                if !invitations::mark_accepted(conn, invitation.id, at)? {
+                    return Err(AppError::Conflict("this invitation was accepted at the same moment by another request".into()));
+                }
+                let before = memberships::find(conn, invitation.membership_id)?
+                    .ok_or_else(not_valid)?;
+                let membership = if before.status == MembershipStatus::Active {
+                    before.clone()
+                } else {
+                    memberships::activate(conn, before.id, at)?
+                        .ok_or(AppError::Internal("membership vanished while accepting".into()))?
+                };
+                let actor = Actor {
+                    user_id: Some(membership.user.id),
+                    label: membership.user.email.clone(),
+                };
+                audit::record(
+                    conn,
+                    &actor,
+                    at,
+                    AuditScope::Alliance(membership.alliance_id, membership.organisation_id),
+                    Change {
+                        action: "membership.accepted",
+                        target_type: "membership",
+                        target_id: membership.id.to_string(),
+                        before: Some(audit::membership_json(&before)),
+                        after: Some(audit::membership_json(&membership)),
+                    },
+                )?;
+                let token = issue_token(conn, &actor, membership.user.id, &token_name, lifetime)?;
+                Ok(AcceptedInvitation { membership, token })
+            })
+            .await
+    }
+
+    fn token_lifetime(&self, days: Option<u32>) -> Result<chrono::Duration, AppError> {
+        let Some(days) = days else {
+            return Ok(self.settings.token_lifetime);
+        };
+        let max_days = self.settings.max_token_lifetime.num_days();
+        if days == 0 || i64::from(days) > max_days {
+            return Err(AppError::invalid(
+                "expires_in_days",
+                format!("must be between 1 and {max_days}"),
+            ));
+        }
+        Ok(chrono::Duration::days(i64::from(days)))
+    }
+}
+
+/// Creates a token inside the caller's transaction and records it.
+pub(crate) fn issue_token(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: UserId,
+    name: &TokenName,
+    lifetime: chrono::Duration,
+) -> Result<CreatedToken, AppError> {
+    let secret = issue(SecretKind::PersonalAccessToken)?;
+    let at = now();
+    let token = tokens::insert(conn, user, name, &secret.hash, at, at + lifetime)?;
+    audit::record(
+        conn,
+        actor,
+        at,
+        AuditScope::User,
+        Change {
+            action: "access_token.created",
+            target_type: "access_token",
+            target_id: token.id.to_string(),
+            before: None,
+            after: Some(audit::token_json(&token)),
+        },
+    )?;
+    Ok(CreatedToken {
+        token,
+        secret: secret.secret,
+    })
+}

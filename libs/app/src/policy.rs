@@ -1,0 +1,109 @@
+//! Who may do what: every authorization decision, named, in one place.
+//!
+//! Two refusals, chosen by whether the caller may know the thing exists:
+//! - `NotFound` when it belongs to a tenant the caller cannot see (another alliance, or
+//!   another organisation's private data) — indistinguishable from a missing record;
+//! - `Forbidden` when the caller can see it but their role does not allow the action.
+
+use pcref_auth::Principal;
+use pcref_domain::{AllianceId, Organisation, OrganisationId};
+
+use crate::AppError;
+
+/// Any member of an alliance reads its profile and its list of organisations.
+pub fn read_alliance(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    if p.is_member_of_alliance(alliance) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("alliance"))
+    }
+}
+
+/// Alliance admins add organisations to their alliance.
+pub fn create_organisation(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_alliance(p, alliance)?;
+    require(p.is_alliance_admin(alliance), "only an alliance admin can add organisations")
+}
+
+/// Any member of the alliance reads an organisation's profile.
+pub fn read_organisation(p: &Principal, org: &Organisation) -> Result<(), AppError> {
+    if p.is_member_of_alliance(org.alliance_id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("organisation"))
+    }
+}
+
+/// The alliance admin, or the organisation's own admin, edits its profile.
+pub fn edit_organisation(p: &Principal, org: &Organisation) -> Result<(), AppError> {
+    read_organisation(p, org)?;
+    require(
+        p.is_alliance_admin(org.alliance_id) || p.is_organisation_admin(org.id),
+        "only an alliance admin or the organisation's admin can edit it",
+    )
+}
+
+/// An organisation's members are seen by its own members and by the alliance admin; to
+/// everybody else the list does not exist.
+pub fn read_organisation_members(p: &Principal, org: &Organisation) -> Result<(), AppError> {
+    if p.organisation_role(org.id).is_some() || p.is_alliance_admin(org.alliance_id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("organisation"))
+    }
+}
+
+/// The alliance admin or the organisation's admin invites, re-roles and removes its members.
+pub fn manage_organisation_members(p: &Principal, org: &Organisation) -> Result<(), AppError> {
+    read_organisation_members(p, org)?;
+    require(
+        p.is_alliance_admin(org.alliance_id) || p.is_organisation_admin(org.id),
+        "only an alliance admin or the organisation's admin can manage its members",
+    )
+}
+
+/// Alliance-level members (admins, board) are listed to those who hold an alliance-level
+/// role themselves.
+pub fn read_alliance_members(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_alliance(p, alliance)?;
+    require(
+        p.alliance_role(alliance).is_some(),
+        "only alliance admins and board members can list the alliance's members",
+    )
+}
+
+pub fn manage_alliance_members(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_alliance(p, alliance)?;
+    require(
+        p.is_alliance_admin(alliance),
+        "only an alliance admin can manage the alliance's admins and board members",
+    )
+}
+
+/// An organisation's audit log is read by its own admins only: it will record its private
+/// workspace, which nobody outside the organisation reads — not even the alliance admin.
+pub fn read_organisation_audit(p: &Principal, org: OrganisationId) -> Result<(), AppError> {
+    if p.organisation_role(org).is_none() {
+        return Err(AppError::NotFound("organisation"));
+    }
+    require(
+        p.is_organisation_admin(org),
+        "only the organisation's admins can read its audit log",
+    )
+}
+
+pub fn read_alliance_audit(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_alliance(p, alliance)?;
+    require(
+        p.is_alliance_admin(alliance),
+        "only an alliance admin can read the alliance's audit log",
+    )
+}
+
+fn require(allowed: bool, why: &str) -> Result<(), AppError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(why.to_owned()))
+    }
+}
