@@ -1,1 +1,155 @@
+//! The HTTP API: `/api/v1` (poem-openapi operations), the OpenAPI document and viewer, and
+//! the operational endpoints. Built once here so that the server and the tests run the same
+//! thing.
 
+mod auth;
+mod endpoints;
+mod metrics;
+mod middleware;
+mod problem;
+mod types;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::middleware::CatchPanic;
+use poem::web::{Data, Json};
+use poem::{get, handler, Endpoint, EndpointExt, IntoResponse, Response, Route};
+use poem_openapi::OpenApiService;
+
+use pcref_app::App;
+
+pub use metrics::Metrics;
+pub use middleware::MAX_BODY_BYTES;
+pub use problem::{ApiError, Problem};
+
+use endpoints::{AlliancesApi, AuditApi, InvitationsApi, MeApi, MembershipsApi, OrganisationsApi};
+
+type Apis = (
+    MeApi,
+    AlliancesApi,
+    OrganisationsApi,
+    MembershipsApi,
+    InvitationsApi,
+    AuditApi,
+);
+
+/// Where the API is mounted.
+pub const API_PREFIX: &str = "/api/v1";
+
+fn api_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            MeApi,
+            AlliancesApi,
+            OrganisationsApi,
+            MembershipsApi,
+            InvitationsApi,
+            AuditApi,
+        ),
+        "PCREF Alliance Hub API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Private workspaces for the NHS mental-health providers of a regional alliance working on \
+         the Patient and Carer Race Equality Framework (PCREF), with their VCSE partners and \
+         board.\n\n\
+         Authenticate with a personal access token: `Authorization: Bearer <token>`. Errors are \
+         `application/problem+json` (RFC 9457). Lists are paged with `cursor` and `limit`. \
+         Updates need `If-Match` with the `ETag` last read.",
+    )
+    .url_prefix(API_PREFIX)
+}
+
+/// The OpenAPI document, exactly as served at `/openapi.json` and kept in `openapi/`.
+pub fn openapi_json() -> String {
+    api_service().spec()
+}
+
+/// Every route of the server.
+pub fn routes(app: App) -> impl Endpoint<Output = Response> {
+    let metrics = Arc::new(Metrics::new());
+    let api = api_service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest(API_PREFIX, api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .at("/metrics", get(render_metrics))
+        .with(middleware::BodyLimit::new(MAX_BODY_BYTES))
+        .with(CatchPanic::new())
+        .with(middleware::Observe::new(metrics.clone()))
+        .data(app)
+        .data(metrics)
+}
+
+/// The process is up.
+#[handler]
+fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The process can serve: the database answers.
+#[handler]
+async fn readyz(app: Data<&App>) -> Response {
+    let backend = app.db().backend().as_str();
+    match app.ready().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready", "database": backend })).into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "not ready");
+            Problem::new(
+                poem::http::StatusCode::SERVICE_UNAVAILABLE,
+                format!("the {backend} database does not answer"),
+            )
+            .into_problem_response()
+        }
+    }
+}
+
+#[handler]
+fn render_metrics(metrics: Data<&Arc<Metrics>>) -> Response {
+    Response::builder()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(metrics.render())
+}
+
+/// A bound listening socket, ready to serve.
+pub struct BoundServer {
+    acceptor: TcpAcceptor,
+    addr: SocketAddr,
+}
+
+impl BoundServer {
+    /// Binds the address now, so that a port in use is reported before anything else starts.
+    /// Port 0 picks a free port (the tests use this).
+    pub async fn bind(addr: &str) -> std::io::Result<BoundServer> {
+        let acceptor = TcpListener::bind(addr.to_owned()).into_acceptor().await?;
+        let addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
+        Ok(BoundServer { acceptor, addr })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish (up to 30 s).
+    pub async fn serve(
+        self,
+        app: App,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        poem::Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(app), shutdown, Some(Duration::from_secs(30)))
+            .await
+    }
+}

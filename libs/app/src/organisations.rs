@@ -73,13 +73,14 @@ impl App {
             .await
     }
 
-    /// Renames an organisation. Its kind is fixed: the roles held in it depend on it.
-    pub async fn rename_organisation(
+    /// Updates an organisation's profile (today: its name; `None` changes nothing). Its kind
+    /// is fixed: the roles held in it depend on it.
+    pub async fn update_organisation(
         &self,
         p: &Principal,
         id: OrganisationId,
         if_match: Option<IfMatch>,
-        name: Name,
+        name: Option<Name>,
     ) -> Result<Organisation, AppError> {
         let p = p.clone();
         self.db
@@ -87,6 +88,9 @@ impl App {
                 let before = organisations::find(conn, id)?.ok_or(AppError::NotFound("organisation"))?;
                 policy::edit_organisation(&p, &before)?;
                 check_if_match(if_match.as_ref(), before.version)?;
+                let Some(name) = name.filter(|n| n.as_str() != before.name) else {
+                    return Ok(before);
+                };
                 ensure_name_free(conn, before.alliance_id, &name, Some(id))?;
                 let at = now();
                 let after = organisations::rename(conn, id, before.version, &name, at)?

@@ -1,0 +1,74 @@
+//! The `/api/v1` operations, one `OpenApi` struct per tag. Handlers are thin: parse, call one
+//! use case, map the result.
+
+mod alliances;
+mod audit;
+mod identity;
+mod memberships;
+mod organisations;
+
+pub use alliances::AlliancesApi;
+pub use audit::AuditApi;
+pub use identity::{InvitationsApi, MeApi};
+pub use memberships::MembershipsApi;
+pub use organisations::OrganisationsApi;
+
+use poem_openapi::Tags;
+
+use pcref_domain::{Cursor, IfMatch, PageLimit, ValidationError};
+
+use crate::problem::ApiError;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// The caller: who they are, their memberships and their personal access tokens.
+    Me,
+    /// Regional alliances of providers and VCSE partners.
+    Alliances,
+    /// Member organisations of an alliance: providers and VCSE partners.
+    Organisations,
+    /// Who holds which role where; inviting people.
+    Memberships,
+    /// Taking up an invitation (no authentication needed).
+    Invitations,
+    /// The append-only record of every change.
+    Audit,
+}
+
+/// Reads the paging query parameters.
+pub(crate) fn page(cursor: Option<String>, limit: Option<u32>) -> Result<(Option<Cursor>, PageLimit), ApiError> {
+    let cursor = cursor.as_deref().map(Cursor::parse).transpose();
+    let limit = PageLimit::parse(limit);
+    match (cursor, limit) {
+        (Ok(c), Ok(l)) => Ok((c, l)),
+        (c, l) => Err(ApiError::invalid(
+            [c.err(), l.err()].into_iter().flatten().collect(),
+        )),
+    }
+}
+
+/// Reads `If-Match`; a value that is not an entity tag is a malformed request.
+pub(crate) fn if_match(header: Option<String>) -> Result<Option<IfMatch>, ApiError> {
+    header
+        .as_deref()
+        .map(IfMatch::parse)
+        .transpose()
+        .map_err(|e: ValidationError| ApiError::bad_request(format!("{}: {}", e.field, e.message)))
+}
+
+/// Collects every field's error at once, so that a form can show them together.
+pub(crate) fn all_valid<A, B>(
+    a: Result<A, ValidationError>,
+    b: Result<B, ValidationError>,
+) -> Result<(A, B), ApiError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => Err(ApiError::invalid(
+            [a.err(), b.err()].into_iter().flatten().collect(),
+        )),
+    }
+}
+
+pub(crate) fn etag(version: i64) -> String {
+    pcref_domain::Version(version).etag()
+}

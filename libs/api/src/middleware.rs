@@ -1,0 +1,168 @@
+//! What every request passes through: a tracing span and metrics, problem+json for every
+//! error, security headers, and the body size limit.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use poem::http::header::{self, HeaderValue};
+use poem::http::StatusCode;
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+use poem_openapi::OperationId;
+use tracing::Instrument;
+
+use crate::metrics::Metrics;
+use crate::problem::{problem_response, ApiError, Problem};
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Operational paths, used as their own metric label.
+const FIXED_ROUTES: [&str; 5] = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"];
+
+pub struct Observe {
+    metrics: Arc<Metrics>,
+}
+
+impl Observe {
+    pub fn new(metrics: Arc<Metrics>) -> Observe {
+        Observe { metrics }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for Observe {
+    type Output = ObserveEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        ObserveEndpoint {
+            inner,
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+pub struct ObserveEndpoint<E> {
+    inner: E,
+    metrics: Arc<Metrics>,
+}
+
+impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let started = Instant::now();
+        let method = req.method().as_str().to_owned();
+        let path = req.uri().path().to_owned();
+        let sent_credentials = req.headers().contains_key(header::AUTHORIZATION);
+        let request_id = uuid::Uuid::now_v7();
+        let span = tracing::info_span!("request", %method, %path, %request_id);
+
+        let result = self.inner.call(req).instrument(span.clone()).await;
+        let (operation, mut response) = match result {
+            Ok(output) => {
+                let response = output.into_response();
+                let operation = response.data::<OperationId>().map(|o| o.0.to_owned());
+                (operation, response)
+            }
+            Err(error) => {
+                let operation = error.data::<OperationId>().map(|o| o.0.to_owned());
+                let response = span.in_scope(|| problem_response(error, sent_credentials));
+                (operation, response)
+            }
+        };
+        let operation = operation.unwrap_or_else(|| {
+            FIXED_ROUTES
+                .iter()
+                .find(|r| path == **r || path.starts_with(&format!("{r}/")))
+                .map_or("unmatched", |r| r)
+                .to_owned()
+        });
+
+        let headers = response.headers_mut();
+        if let Ok(id) = HeaderValue::from_str(&request_id.to_string()) {
+            headers.insert("x-request-id", id);
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if path.starts_with("/api/") {
+            // Answers carry personal data: no shared or browser cache may keep them.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+
+        let status = response.status().as_u16();
+        let elapsed = started.elapsed();
+        self.metrics
+            .observe(&operation, &method, status, elapsed.as_secs_f64());
+        span.in_scope(|| {
+            tracing::info!(
+                operation = %operation,
+                status,
+                latency_ms = elapsed.as_secs_f64() * 1000.0,
+                "answered"
+            )
+        });
+        Ok(response)
+    }
+}
+
+/// Refuses bodies over the limit with 413, whether or not `Content-Length` announces them.
+pub struct BodyLimit {
+    max: usize,
+}
+
+impl BodyLimit {
+    pub fn new(max: usize) -> BodyLimit {
+        BodyLimit { max }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for BodyLimit {
+    type Output = BodyLimitEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        BodyLimitEndpoint {
+            inner,
+            max: self.max,
+        }
+    }
+}
+
+pub struct BodyLimitEndpoint<E> {
+    inner: E,
+    max: usize,
+}
+
+fn too_large() -> poem::Error {
+    let problem = Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the request body is larger than {} bytes (1 MiB)", MAX_BODY_BYTES),
+    );
+    ApiError::PayloadTooLarge(poem_openapi::payload::Json(problem)).into_poem_error()
+}
+
+impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
+    type Output = E::Output;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        match declared {
+            Some(length) if length > self.max as u64 => return Err(too_large()),
+            Some(_) => {}
+            None => {
+                // Chunked or unannounced: read it with the limit rather than trust it.
+                let body = req.take_body();
+                let bytes = body.into_bytes_limit(self.max).await.map_err(|e| match e {
+                    poem::error::ReadBodyError::PayloadTooLarge => too_large(),
+                    other => poem::Error::from(other),
+                })?;
+                req.set_body(bytes);
+            }
+        }
+        self.inner.call(req).await
+    }
+}

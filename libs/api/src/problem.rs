@@ -1,0 +1,257 @@
+//! Errors as `application/problem+json` (RFC 9457): one type, mapped from the use cases'
+//! errors in one place, and a converter for the errors the framework raises before a handler
+//! runs (malformed JSON, a bad path parameter, no route).
+
+use poem::http::StatusCode;
+use poem::IntoResponse;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+use pcref_app::{AppError, AuthFailure};
+use pcref_domain::ValidationError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem detail. `type` is a stable URN naming the kind of problem; `detail` says what
+/// happened to this request in words a person can act on.
+#[derive(Debug, Clone, Object)]
+pub struct Problem {
+    #[oai(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// For invalid input: each offending field and what is wrong with it.
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<FieldProblem>>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Problem {
+        let (slug, title) = describe(status);
+        Problem {
+            problem_type: format!("urn:pcref-hub:problem:{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: None,
+        }
+    }
+}
+
+/// The kind and title of each status the API answers with.
+fn describe(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => ("bad-request", "Malformed request"),
+        401 => ("unauthenticated", "Authentication required"),
+        403 => ("forbidden", "Not allowed"),
+        404 => ("not-found", "Not found"),
+        405 => ("method-not-allowed", "Method not allowed"),
+        406 => ("not-acceptable", "Not acceptable"),
+        409 => ("conflict", "Conflict"),
+        411 => ("length-required", "Length required"),
+        412 => ("precondition-failed", "Precondition failed"),
+        413 => ("payload-too-large", "Request body too large"),
+        415 => ("unsupported-media-type", "Unsupported media type"),
+        422 => ("validation", "Invalid content"),
+        428 => ("precondition-required", "Precondition required"),
+        429 => ("too-many-requests", "Too many requests"),
+        503 => ("unavailable", "Service unavailable"),
+        500..=599 => ("internal", "Internal error"),
+        _ => ("error", "Error"),
+    }
+}
+
+/// Every error an operation can answer with.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request is malformed: unreadable JSON, a wrong type, an unknown field, a bad id.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No valid credentials. `WWW-Authenticate` says how to authenticate (RFC 6750).
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(
+        Json<Problem>,
+        #[oai(header = "WWW-Authenticate")] String,
+    ),
+    /// Authenticated, but the role held does not allow this.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// Does not exist, or is not visible to the caller.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// Conflicts with the current state, such as a name already in use.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// `If-Match` names a version that is no longer current: read again, then retry.
+    #[oai(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Json<Problem>),
+    /// The body is larger than 1 MiB.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// Well-formed, but breaks a rule; `errors` lists each field.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    UnprocessableEntity(Json<Problem>),
+    /// The update needs an `If-Match` header with the `ETag` last read.
+    #[oai(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(Json<Problem>),
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+    /// The database could not be reached in time; retry later.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
+}
+
+/// `WWW-Authenticate` for a request that sent no credentials, or sent a bad bearer token.
+pub fn www_authenticate(failure: AuthFailure) -> String {
+    match failure {
+        AuthFailure::Missing => "Bearer realm=\"pcref-hub\"".to_owned(),
+        other => format!(
+            "Bearer realm=\"pcref-hub\", error=\"invalid_token\", error_description=\"{}\"",
+            other.describe().replace('"', "'")
+        ),
+    }
+}
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::BadRequest(Json(Problem::new(StatusCode::BAD_REQUEST, detail)))
+    }
+
+    pub fn unauthorized(failure: AuthFailure) -> ApiError {
+        ApiError::Unauthorized(
+            Json(Problem::new(StatusCode::UNAUTHORIZED, failure.describe())),
+            www_authenticate(failure),
+        )
+    }
+
+    pub fn invalid(errors: Vec<ValidationError>) -> ApiError {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid; see errors", many.len()),
+        };
+        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail);
+        problem.errors = Some(
+            errors
+                .into_iter()
+                .map(|e| FieldProblem {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        );
+        ApiError::UnprocessableEntity(Json(problem))
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::Internal(Json(Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "something went wrong on our side; it has been logged",
+        )))
+    }
+
+    /// For the framework's error path (security scheme checkers, middleware).
+    pub fn into_poem_error(self) -> poem::Error {
+        let response = self.into_response();
+        let status = response.status();
+        let mut error = poem::Error::from_response(response);
+        error.set_error_message(status.canonical_reason().unwrap_or("error"));
+        error
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        ApiError::invalid(vec![e])
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let problem = |status: StatusCode, detail: String| Json(Problem::new(status, detail));
+        match e {
+            AppError::Unauthenticated(failure) => ApiError::unauthorized(failure),
+            AppError::Forbidden(why) => ApiError::Forbidden(problem(StatusCode::FORBIDDEN, why)),
+            // The same words whether the record is missing or hidden: nothing to tell apart.
+            AppError::NotFound(what) => ApiError::NotFound(problem(
+                StatusCode::NOT_FOUND,
+                format!("no {what} with this id exists, or you cannot see it"),
+            )),
+            AppError::Conflict(why) => ApiError::Conflict(problem(StatusCode::CONFLICT, why)),
+            AppError::PreconditionRequired => ApiError::PreconditionRequired(problem(
+                StatusCode::PRECONDITION_REQUIRED,
+                "send If-Match with the ETag from your last read, so that you never overwrite someone else's change unseen".into(),
+            )),
+            AppError::PreconditionFailed => ApiError::PreconditionFailed(problem(
+                StatusCode::PRECONDITION_FAILED,
+                "the record has changed since you read it; read it again and reapply your change".into(),
+            )),
+            AppError::Invalid(errors) => ApiError::invalid(errors),
+            AppError::Unavailable(why) => {
+                tracing::warn!(%why, "database unavailable");
+                ApiError::Unavailable(problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the database did not answer in time; try again shortly".into(),
+                ))
+            }
+            AppError::Internal(why) => {
+                tracing::error!(%why, "internal error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// Turns any error into a problem+json response, keeping responses that already are one.
+/// Framework errors carry a status and a message; a 5xx message is logged, not shown.
+pub fn problem_response(error: poem::Error, sent_credentials: bool) -> poem::Response {
+    let status = error.status();
+    let message = error.to_string();
+    let response = error.into_response();
+    let is_problem = response
+        .headers()
+        .get(poem::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return response;
+    }
+    let detail = match status.as_u16() {
+        401 => {
+            let failure = if sent_credentials {
+                AuthFailure::Invalid
+            } else {
+                AuthFailure::Missing
+            };
+            return ApiError::unauthorized(failure).into_response();
+        }
+        404 => "no such path; the API is described at /docs".to_owned(),
+        405 => "this path does not accept that method; the API is described at /docs".to_owned(),
+        413 => "the request body is larger than 1 MiB".to_owned(),
+        // poem-openapi names path parameters by position; say what was wrong instead.
+        400 if message.contains("failed to parse path") => {
+            "an id in the path is not a valid UUID, such as 0192f0c1-8b7a-7cde-9f00-3c5e2f1a7b10".to_owned()
+        }
+        500..=599 => {
+            tracing::error!(%status, %message, "unhandled error");
+            return ApiError::internal().into_response();
+        }
+        _ => message,
+    };
+    Problem::new(status, detail).into_problem_response()
+}
+
+impl Problem {
+    pub fn into_problem_response(self) -> poem::Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        poem::Response::builder()
+            .status(status)
+            .content_type(PROBLEM_JSON)
+            .body(poem_openapi::types::ToJSON::to_json_string(&self))
+    }
+}

@@ -1,0 +1,496 @@
+//! Request and response bodies, and their conversion to and from the domain's types.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::types::Example;
+use poem_openapi::{Enum, Object};
+use uuid::Uuid;
+
+use pcref_domain as domain;
+
+// ---- enums -------------------------------------------------------------------------------
+
+/// `provider` (an NHS trust, with a private workspace) or `vcse` (a voluntary, community or
+/// social enterprise partner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    Provider,
+    Vcse,
+}
+
+impl From<OrganisationKind> for domain::OrganisationKind {
+    fn from(k: OrganisationKind) -> Self {
+        match k {
+            OrganisationKind::Provider => domain::OrganisationKind::Provider,
+            OrganisationKind::Vcse => domain::OrganisationKind::Vcse,
+        }
+    }
+}
+
+impl From<domain::OrganisationKind> for OrganisationKind {
+    fn from(k: domain::OrganisationKind) -> Self {
+        match k {
+            domain::OrganisationKind::Provider => OrganisationKind::Provider,
+            domain::OrganisationKind::Vcse => OrganisationKind::Vcse,
+        }
+    }
+}
+
+/// A member's role. In a provider: `provider_admin`, `provider_editor`, `provider_viewer`.
+/// In a VCSE organisation: `vcse_admin`, `vcse_partner`. Across the alliance:
+/// `alliance_admin`, `board_member`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum Role {
+    ProviderAdmin,
+    ProviderEditor,
+    ProviderViewer,
+    VcseAdmin,
+    VcsePartner,
+    AllianceAdmin,
+    BoardMember,
+}
+
+impl From<Role> for domain::Role {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::ProviderAdmin => domain::Role::ProviderAdmin,
+            Role::ProviderEditor => domain::Role::ProviderEditor,
+            Role::ProviderViewer => domain::Role::ProviderViewer,
+            Role::VcseAdmin => domain::Role::VcseAdmin,
+            Role::VcsePartner => domain::Role::VcsePartner,
+            Role::AllianceAdmin => domain::Role::AllianceAdmin,
+            Role::BoardMember => domain::Role::BoardMember,
+        }
+    }
+}
+
+impl From<domain::Role> for Role {
+    fn from(r: domain::Role) -> Self {
+        match r {
+            domain::Role::ProviderAdmin => Role::ProviderAdmin,
+            domain::Role::ProviderEditor => Role::ProviderEditor,
+            domain::Role::ProviderViewer => Role::ProviderViewer,
+            domain::Role::VcseAdmin => Role::VcseAdmin,
+            domain::Role::VcsePartner => Role::VcsePartner,
+            domain::Role::AllianceAdmin => Role::AllianceAdmin,
+            domain::Role::BoardMember => Role::BoardMember,
+        }
+    }
+}
+
+/// `invited` until the invitation is accepted (grants nothing yet), then `active`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum MembershipStatus {
+    Invited,
+    Active,
+}
+
+impl From<domain::MembershipStatus> for MembershipStatus {
+    fn from(s: domain::MembershipStatus) -> Self {
+        match s {
+            domain::MembershipStatus::Invited => MembershipStatus::Invited,
+            domain::MembershipStatus::Active => MembershipStatus::Active,
+        }
+    }
+}
+
+// ---- people and memberships ----------------------------------------------------------------
+
+#[derive(Debug, Clone, Object)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+}
+
+impl From<domain::User> for User {
+    fn from(u: domain::User) -> Self {
+        User {
+            id: u.id.as_uuid(),
+            email: u.email,
+            display_name: u.display_name,
+        }
+    }
+}
+
+/// A user's role in one organisation, or across the alliance when `organisation_id` is null.
+#[derive(Debug, Clone, Object)]
+pub struct Membership {
+    pub id: Uuid,
+    pub user: User,
+    pub alliance_id: Uuid,
+    pub organisation_id: Option<Uuid>,
+    pub role: Role,
+    pub status: MembershipStatus,
+    /// The current version; send it back as `If-Match: "<version>"` (also served as `ETag`).
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<domain::Membership> for Membership {
+    fn from(m: domain::Membership) -> Self {
+        Membership {
+            id: m.id.as_uuid(),
+            user: m.user.into(),
+            alliance_id: m.alliance_id.as_uuid(),
+            organisation_id: m.organisation_id.map(|o| o.as_uuid()),
+            role: m.role.into(),
+            status: m.status.into(),
+            version: m.version.0,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// One of my memberships, with the names that make it recognisable.
+#[derive(Debug, Clone, Object)]
+pub struct MyMembership {
+    pub id: Uuid,
+    pub role: Role,
+    pub alliance_id: Uuid,
+    pub alliance_name: String,
+    pub organisation_id: Option<Uuid>,
+    pub organisation_name: Option<String>,
+    pub organisation_kind: Option<OrganisationKind>,
+}
+
+impl From<domain::MembershipInContext> for MyMembership {
+    fn from(m: domain::MembershipInContext) -> Self {
+        MyMembership {
+            id: m.membership.id.as_uuid(),
+            role: m.membership.role.into(),
+            alliance_id: m.membership.alliance_id.as_uuid(),
+            alliance_name: m.alliance_name,
+            organisation_id: m.membership.organisation_id.map(|o| o.as_uuid()),
+            organisation_name: m.organisation_name,
+            organisation_kind: m.organisation_kind.map(Into::into),
+        }
+    }
+}
+
+/// Who I am and what I may act as.
+#[derive(Debug, Clone, Object)]
+pub struct Me {
+    pub user: User,
+    /// Active memberships only: an invitation grants nothing until it is accepted.
+    pub memberships: Vec<MyMembership>,
+}
+
+/// Invite someone. An existing account (matched by email) keeps its display name.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct NewMember {
+    /// Matched case-insensitively; stored in lower case. At most 254 characters.
+    pub email: String,
+    /// How the person is shown to others; 1–100 characters.
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl Example for NewMember {
+    fn example() -> Self {
+        NewMember {
+            email: "amina.khan@example-trust.nhs.uk".into(),
+            display_name: "Amina Khan".into(),
+            role: Role::ProviderEditor,
+        }
+    }
+}
+
+/// A membership just offered. `invitation_code` is shown only in this response: pass it to
+/// the person invited, who exchanges it at `POST /api/v1/invitations/accept`.
+#[derive(Debug, Clone, Object)]
+pub struct Invitation {
+    #[oai(flatten)]
+    pub membership: Membership,
+    pub invitation_code: String,
+    pub invitation_expires_at: DateTime<Utc>,
+}
+
+impl From<pcref_app::Invited> for Invitation {
+    fn from(i: pcref_app::Invited) -> Self {
+        Invitation {
+            membership: i.membership.into(),
+            invitation_code: i.invitation_code,
+            invitation_expires_at: i.invitation_expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct MembershipChanges {
+    /// The new role; it must fit where the membership is held.
+    pub role: Role,
+}
+
+impl Example for MembershipChanges {
+    fn example() -> Self {
+        MembershipChanges {
+            role: Role::ProviderViewer,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct AcceptInvitation {
+    /// The invitation code, exactly as received.
+    pub code: String,
+    /// A label for the access token issued (default "invitation").
+    pub token_name: Option<String>,
+}
+
+impl Example for AcceptInvitation {
+    fn example() -> Self {
+        AcceptInvitation {
+            code: "pcref_inv_6bJ2y0p1uJ1rZxwQ3nF0o7E2sX9kT4mV8cA5dH1gL0q".into(),
+            token_name: Some("laptop".into()),
+        }
+    }
+}
+
+/// The membership now active, and a personal access token for its holder (shown once).
+#[derive(Debug, Clone, Object)]
+pub struct AcceptedInvitation {
+    /// The personal access token: send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub access_token: AccessToken,
+    pub membership: Membership,
+}
+
+// ---- tokens -------------------------------------------------------------------------------
+
+/// A personal access token's metadata (never the secret).
+#[derive(Debug, Clone, Object)]
+pub struct AccessToken {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Refreshed at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<domain::AccessToken> for AccessToken {
+    fn from(t: domain::AccessToken) -> Self {
+        AccessToken {
+            id: t.id.as_uuid(),
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct NewAccessToken {
+    /// What the token is for, such as "reporting script"; 1–100 characters.
+    pub name: String,
+    /// Lifetime in days (1–365); 90 unless set.
+    pub expires_in_days: Option<u32>,
+}
+
+impl Example for NewAccessToken {
+    fn example() -> Self {
+        NewAccessToken {
+            name: "reporting script".into(),
+            expires_in_days: Some(30),
+        }
+    }
+}
+
+/// A token just created. `token` is the secret, shown only in this response.
+#[derive(Debug, Clone, Object)]
+pub struct CreatedAccessToken {
+    pub token: String,
+    #[oai(flatten)]
+    pub access_token: AccessToken,
+}
+
+impl From<pcref_app::CreatedToken> for CreatedAccessToken {
+    fn from(t: pcref_app::CreatedToken) -> Self {
+        CreatedAccessToken {
+            token: t.secret,
+            access_token: t.token.into(),
+        }
+    }
+}
+
+// ---- alliances and organisations ------------------------------------------------------------
+
+#[derive(Debug, Clone, Object)]
+pub struct Alliance {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<domain::Alliance> for Alliance {
+    fn from(a: domain::Alliance) -> Self {
+        Alliance {
+            id: a.id.as_uuid(),
+            name: a.name,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub alliance_id: Uuid,
+    pub name: String,
+    pub kind: OrganisationKind,
+    /// The current version; send it back as `If-Match: "<version>"` (also served as `ETag`).
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<domain::Organisation> for Organisation {
+    fn from(o: domain::Organisation) -> Self {
+        Organisation {
+            id: o.id.as_uuid(),
+            alliance_id: o.alliance_id.as_uuid(),
+            name: o.name,
+            kind: o.kind.into(),
+            version: o.version.0,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct NewOrganisation {
+    /// Unique within the alliance (ignoring case and extra spaces); 1–200 characters.
+    pub name: String,
+    pub kind: OrganisationKind,
+}
+
+impl Example for NewOrganisation {
+    fn example() -> Self {
+        NewOrganisation {
+            name: "Example Healthcare NHS Foundation Trust".into(),
+            kind: OrganisationKind::Provider,
+        }
+    }
+}
+
+/// Fields to change; absent fields stay as they are. The kind cannot change.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct OrganisationChanges {
+    /// 1–200 characters, unique within the alliance.
+    pub name: Option<String>,
+}
+
+impl Example for OrganisationChanges {
+    fn example() -> Self {
+        OrganisationChanges {
+            name: Some("Example Healthcare NHS Trust".into()),
+        }
+    }
+}
+
+// ---- audit --------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Object)]
+pub struct AuditActor {
+    /// Null when the change was made at the server's command line.
+    pub user_id: Option<Uuid>,
+    /// The actor's email, or "command line".
+    pub label: String,
+}
+
+/// One recorded change: who did what, when, and the record before and after.
+#[derive(Debug, Clone, Object)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: AuditActor,
+    pub alliance_id: Option<Uuid>,
+    pub organisation_id: Option<Uuid>,
+    /// Such as `organisation.created`, `membership.role_changed`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl From<domain::AuditEntry> for AuditEntry {
+    fn from(e: domain::AuditEntry) -> Self {
+        AuditEntry {
+            id: e.id.as_uuid(),
+            occurred_at: e.occurred_at,
+            actor: AuditActor {
+                user_id: e.actor_user_id.map(|u| u.as_uuid()),
+                label: e.actor_label,
+            },
+            alliance_id: e.alliance_id.map(|a| a.as_uuid()),
+            organisation_id: e.organisation_id.map(|o| o.as_uuid()),
+            action: e.action,
+            target_type: e.target_type,
+            target_id: e.target_id,
+            before: e.before,
+            after: e.after,
+        }
+    }
+}
+
+// ---- pages --------------------------------------------------------------------------------
+
+macro_rules! page_type {
+    ($(#[$doc:meta])* $page:ident of $item:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Object)]
+        pub struct $page {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; absent on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl<T: Into<$item>> From<domain::Page<T>> for $page {
+            fn from(page: domain::Page<T>) -> Self {
+                $page {
+                    items: page.items.into_iter().map(Into::into).collect(),
+                    next_cursor: page.next_cursor.map(|c| c.as_str().to_owned()),
+                }
+            }
+        }
+    };
+}
+
+page_type!(
+    /// A page of alliances, oldest first.
+    AlliancePage of Alliance
+);
+page_type!(
+    /// A page of organisations, oldest first.
+    OrganisationPage of Organisation
+);
+page_type!(
+    /// A page of memberships, oldest first.
+    MembershipPage of Membership
+);
+page_type!(
+    /// A page of access tokens, oldest first.
+    AccessTokenPage of AccessToken
+);
+page_type!(
+    /// A page of audit entries, newest first.
+    AuditEntryPage of AuditEntry
+);
