@@ -1,1 +1,376 @@
+//! The end-to-end harness: each test starts the real server — the same routes, use cases and
+//! storage as `pcref-hub serve` — on a random port with a database of its own, and talks to
+//! it over HTTP with real tokens.
+//!
+//! Every test runs on SQLite. When `PCREF_TEST_POSTGRES_URL` is set at build time, every test
+//! is also compiled and run against PostgreSQL, in a fresh database per test.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::{Connection, RunQueryDsl};
+use pcref_api::BoundServer;
+use pcref_app::{App, AppSettings};
+use pcref_domain::{DisplayName, Email, Name};
+use pcref_store::{DatabaseUrl, Db, DbSettings};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+pub use serde_json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend for each named `async fn(Backend)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+
+        #[cfg(pg_tests)]
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteDir(PathBuf),
+    PostgresDb { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub fn create(backend: Backend) -> TestDatabase {
+        let unique = uuid::Uuid::now_v7().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("pcref-e2e-{unique}"));
+                std::fs::create_dir_all(&dir).expect("create a temporary folder");
+                // Deliberately a folder that does not exist yet: the server must create it.
+                let path = dir.join("data").join("hub.db");
+                TestDatabase {
+                    url: format!("sqlite://{}", path.display()),
+                    cleanup: Cleanup::SqliteDir(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("PCREF_TEST_POSTGRES_URL")
+                    .expect("PostgreSQL tests were built with PCREF_TEST_POSTGRES_URL set; set it again to run them");
+                let name = format!("pcref_test_{unique}");
+                let mut admin = diesel::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot connect to PCREF_TEST_POSTGRES_URL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut admin)
+                    .expect("create a test database");
+                let mut url = url::Url::parse(&admin_url).expect("PCREF_TEST_POSTGRES_URL is a URL");
+                url.set_path(&format!("/{name}"));
+                TestDatabase {
+                    url: url.to_string(),
+                    cleanup: Cleanup::PostgresDb { admin_url, name },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteDir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PostgresDb { admin_url, name } => {
+                if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut admin);
+                }
+            }
+        }
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub base_url: String,
+    pub http: reqwest::Client,
+    pub backend: Backend,
+    /// The application behind the server, for the steps a person does at the server's command
+    /// line (bootstrap), which run the same use case as `pcref-hub admin bootstrap`.
+    pub app: App,
+    shutdown: Option<oneshot::Sender<()>>,
+    // Dropped last: the database outlives the server.
+    pub database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Who a test acts as.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub token: String,
+    pub user_id: String,
+    pub email: String,
+    pub membership_id: String,
+}
+
+/// An alliance and its first admin.
+#[derive(Debug, Clone)]
+pub struct Bootstrapped {
+    pub alliance_id: String,
+    pub admin: Actor,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, AppSettings::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, settings: AppSettings) -> TestApp {
+        let database = TestDatabase::create(backend);
+        let db_settings = DbSettings {
+            url: DatabaseUrl::parse(&database.url).expect("test database URL"),
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(5),
+        };
+        let db = tokio::task::spawn_blocking(move || {
+            let db = Db::open(&db_settings).expect("open the test database");
+            db.migrate().expect("migrate the test database");
+            db
+        })
+        .await
+        .expect("database set-up task");
+        let app = App::new(db, settings);
+        let server = BoundServer::bind("127.0.0.1:0").await.expect("bind a free port");
+        let base_url = format!("http://{}", server.local_addr());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = app.clone();
+        tokio::spawn(async move {
+            let _ = server
+                .serve(served, async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        TestApp {
+            base_url,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("HTTP client"),
+            backend,
+            app,
+            shutdown: Some(stop),
+            database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// A request, authenticated when `token` is given.
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.http.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::POST, path, Some(token))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, if_match: Option<&str>, body: Value) -> Response {
+        let mut request = self.request(Method::PATCH, path, Some(token)).json(&body);
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send().await.expect("PATCH")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token))
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    /// Creates an alliance and its first admin, as `pcref-hub admin bootstrap` does.
+    pub async fn bootstrap(&self, alliance: &str, email: &str) -> Bootstrapped {
+        let done = self
+            .app
+            .bootstrap_alliance(
+                Name::parse(alliance).expect("alliance name"),
+                Email::parse(email).expect("email"),
+                DisplayName::parse("Alliance Admin").expect("display name"),
+            )
+            .await
+            .expect("bootstrap");
+        Bootstrapped {
+            alliance_id: done.alliance.id.to_string(),
+            admin: Actor {
+                token: done.token.secret,
+                user_id: done.membership.user.id.to_string(),
+                email: done.membership.user.email,
+                membership_id: done.membership.id.to_string(),
+            },
+        }
+    }
+
+    /// Creates an organisation through the API and returns its id.
+    pub async fn create_organisation(&self, admin: &Actor, alliance_id: &str, name: &str, kind: &str) -> String {
+        let response = self
+            .post(
+                &format!("/api/v1/alliances/{alliance_id}/organisations"),
+                &admin.token,
+                json!({ "name": name, "kind": kind }),
+            )
+            .await;
+        let body = expect_status(response, StatusCode::CREATED).await;
+        str_field(&body, "id")
+    }
+
+    /// Invites someone (into an organisation, or across the alliance when `organisation_id` is
+    /// `None`) and returns the invitation response.
+    pub async fn invite(
+        &self,
+        inviter: &Actor,
+        alliance_id: &str,
+        organisation_id: Option<&str>,
+        email: &str,
+        role: &str,
+    ) -> Value {
+        let path = match organisation_id {
+            Some(org) => format!("/api/v1/organisations/{org}/members"),
+            None => format!("/api/v1/alliances/{alliance_id}/members"),
+        };
+        let response = self
+            .post(
+                &path,
+                &inviter.token,
+                json!({ "email": email, "display_name": display_name_of(email), "role": role }),
+            )
+            .await;
+        expect_status(response, StatusCode::CREATED).await
+    }
+
+    /// Exchanges an invitation code for a token, as the person invited does.
+    pub async fn accept(&self, code: &str) -> Value {
+        let response = self
+            .request(Method::POST, "/api/v1/invitations/accept", None)
+            .json(&json!({ "code": code, "token_name": "e2e" }))
+            .send()
+            .await
+            .expect("accept");
+        expect_status(response, StatusCode::CREATED).await
+    }
+
+    /// Invites and accepts: a member ready to call the API.
+    pub async fn add_member(
+        &self,
+        inviter: &Actor,
+        alliance_id: &str,
+        organisation_id: Option<&str>,
+        email: &str,
+        role: &str,
+    ) -> Actor {
+        let invitation = self.invite(inviter, alliance_id, organisation_id, email, role).await;
+        let accepted = self.accept(&str_field(&invitation, "invitation_code")).await;
+        Actor {
+            token: str_field(&accepted, "token"),
+            user_id: str_field(&accepted["membership"]["user"], "id"),
+            email: email.to_owned(),
+            membership_id: str_field(&accepted["membership"], "id"),
+        }
+    }
+}
+
+fn display_name_of(email: &str) -> String {
+    email.split('@').next().unwrap_or(email).replace(['.', '_'], " ")
+}
+
+/// Asserts the status, then returns the JSON body (or `null` for an empty body).
+pub async fn expect_status(response: Response, expected: StatusCode) -> Value {
+    let status = response.status();
+    let url = response.url().clone();
+    let text = response.text().await.expect("response body");
+    assert_eq!(status, expected, "{url} answered {status}: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text))
+    }
+}
+
+/// Asserts a problem+json answer with this status, and returns the problem.
+pub async fn expect_problem(response: Response, expected: StatusCode) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let problem = expect_status(response, expected).await;
+    assert_eq!(content_type, "application/problem+json", "problem: {problem}");
+    assert_eq!(problem["status"], json!(expected.as_u16()), "problem: {problem}");
+    for field in ["type", "title", "detail"] {
+        assert!(problem[field].is_string(), "problem lacks {field}: {problem}");
+    }
+    problem
+}
+
+pub fn str_field(value: &Value, field: &str) -> String {
+    value[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} is not a string in {value}"))
+        .to_owned()
+}
+
+pub fn etag_of(response: &Response) -> String {
+    response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("an ETag header")
+        .to_owned()
+}
