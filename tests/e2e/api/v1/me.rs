@@ -1,0 +1,1 @@
+//! Tests for this part of /api/v1 (to be written).
