@@ -166,11 +166,10 @@ async fn bootstrap(config: Config, alliance: &str, email: &str, name: &str) -> a
 
 async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let settings = config.db_settings()?;
-    let display = settings.url.display();
-    tokio::task::spawn_blocking(move || Db::open(&settings))
+    // The store's errors already name the database and the real reason.
+    Ok(tokio::task::spawn_blocking(move || Db::open(&settings))
         .await
-        .context("the database task failed")?
-        .with_context(|| format!("cannot open the database {display}"))
+        .context("the database task failed")??)
 }
 
 async fn migrate(db: &Db) -> anyhow::Result<Vec<String>> {
