@@ -71,23 +71,43 @@ pub struct SettingsArgs {
     pub database_url: Option<String>,
 
     /// Most database connections held open [default: 8]
-    #[arg(long, env = "PCREF_DATABASE_MAX_CONNECTIONS", global = true, value_name = "N")]
+    #[arg(
+        long,
+        env = "PCREF_DATABASE_MAX_CONNECTIONS",
+        global = true,
+        value_name = "N"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_max_connections: Option<u32>,
 
     /// Seconds to wait when connecting to the database or for a free connection; start-up
     /// fails after this long if the database cannot be reached [default: 5]
-    #[arg(long, env = "PCREF_DATABASE_CONNECT_TIMEOUT_SECS", global = true, value_name = "SECS")]
+    #[arg(
+        long,
+        env = "PCREF_DATABASE_CONNECT_TIMEOUT_SECS",
+        global = true,
+        value_name = "SECS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_connect_timeout_secs: Option<u64>,
 
     /// Default lifetime of personal access tokens, in days [default: 90]
-    #[arg(long, env = "PCREF_TOKEN_LIFETIME_DAYS", global = true, value_name = "DAYS")]
+    #[arg(
+        long,
+        env = "PCREF_TOKEN_LIFETIME_DAYS",
+        global = true,
+        value_name = "DAYS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_lifetime_days: Option<u32>,
 
     /// How long an invitation code can be used, in days [default: 7]
-    #[arg(long, env = "PCREF_INVITATION_LIFETIME_DAYS", global = true, value_name = "DAYS")]
+    #[arg(
+        long,
+        env = "PCREF_INVITATION_LIFETIME_DAYS",
+        global = true,
+        value_name = "DAYS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation_lifetime_days: Option<u32>,
 
@@ -168,7 +188,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("pcref-config-{}", uuid_like()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let file = dir.join("hub.toml");
-        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ntoken_lifetime_days = 30\n").expect("write");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ntoken_lifetime_days = 30\n",
+        )
+        .expect("write");
         let args = SettingsArgs {
             config: Some(file.clone()),
             token_lifetime_days: Some(10),

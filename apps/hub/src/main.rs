@@ -76,7 +76,10 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("pcref-hub: cannot start the async runtime: {error}");
@@ -102,16 +105,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             if applied.is_empty() {
                 println!("The database is up to date.");
             } else {
-                println!("Applied {} migration(s): {}", applied.len(), applied.join(", "));
+                println!(
+                    "Applied {} migration(s): {}",
+                    applied.len(),
+                    applied.join(", ")
+                );
             }
             Ok(())
         }
         Command::Admin {
-            command: AdminCommand::Bootstrap {
-                alliance,
-                email,
-                name,
-            },
+            command:
+                AdminCommand::Bootstrap {
+                    alliance,
+                    email,
+                    name,
+                },
         } => bootstrap(config, &alliance, &email, &name).await,
         Command::Openapi => Ok(()),
     }
@@ -136,7 +144,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn bootstrap(config: Config, alliance: &str, email: &str, name: &str) -> anyhow::Result<()> {
-    let alliance = Name::parse(alliance).map_err(|e| anyhow::anyhow!("--alliance {}", e.message))?;
+    let alliance =
+        Name::parse(alliance).map_err(|e| anyhow::anyhow!("--alliance {}", e.message))?;
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email {}", e.message))?;
     let name = DisplayName::parse(name).map_err(|e| anyhow::anyhow!("--name {}", e.message))?;
     let db = open_database(&config).await?;

@@ -86,10 +86,20 @@ fn help_documents_every_setting_at_the_top_and_for_serve() {
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         let text = stdout(&output);
         for setting in SETTINGS {
-            assert!(text.contains(setting), "`pcref-hub {}` does not mention {setting}", args.join(" "));
+            assert!(
+                text.contains(setting),
+                "`pcref-hub {}` does not mention {setting}",
+                args.join(" ")
+            );
         }
-        assert!(text.contains("127.0.0.1:8080"), "the default address is documented");
-        assert!(text.contains("sqlite://data/pcref-hub.db"), "the default database is documented");
+        assert!(
+            text.contains("127.0.0.1:8080"),
+            "the default address is documented"
+        );
+        assert!(
+            text.contains("sqlite://data/pcref-hub.db"),
+            "the default database is documented"
+        );
     }
 }
 
@@ -112,7 +122,10 @@ fn bootstrap_prints_the_token_last_and_refuses_a_second_time() {
     assert!(first.status.success(), "{}", stderr(&first));
     let out = stdout(&first);
     let last = out.lines().last().expect("output");
-    assert!(last.starts_with("pcref_pat_"), "the token is alone on the last line: {out}");
+    assert!(
+        last.starts_with("pcref_pat_"),
+        "the token is alone on the last line: {out}"
+    );
     assert_eq!(last.trim(), last);
     assert!(
         dir.path().join("data/pcref-hub.db").is_file(),
@@ -126,30 +139,51 @@ fn bootstrap_prints_the_token_last_and_refuses_a_second_time() {
     let why = stderr(&second);
     assert!(why.contains("already exists"), "{why}");
     assert!(why.contains("nothing was changed"), "{why}");
-    assert!(!stdout(&second).contains("pcref_pat_"), "no token is printed when refused");
+    assert!(
+        !stdout(&second).contains("pcref_pat_"),
+        "no token is printed when refused"
+    );
 }
 
 #[test]
 fn bootstrap_rejects_bad_input_before_touching_the_database() {
     let dir = TempDir::new();
     let output = run(hub(dir.path()).args([
-        "admin", "bootstrap", "--alliance", "A", "--email", "not-an-email", "--name", "N",
+        "admin",
+        "bootstrap",
+        "--alliance",
+        "A",
+        "--email",
+        "not-an-email",
+        "--name",
+        "N",
     ]));
     assert!(!output.status.success());
     assert!(stderr(&output).contains("--email"), "{}", stderr(&output));
-    assert!(!dir.path().join("data").exists(), "nothing is created for bad input");
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created for bad input"
+    );
 }
 
 #[test]
 fn migrate_applies_then_reports_up_to_date() {
     let dir = TempDir::new();
-    let first = run(hub(dir.path()).args(["migrate"]).env("PCREF_DATABASE_URL", "sqlite://state/hub.db"));
+    let first = run(hub(dir.path())
+        .args(["migrate"])
+        .env("PCREF_DATABASE_URL", "sqlite://state/hub.db"));
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(stdout(&first).contains("Applied"), "{}", stdout(&first));
     assert!(dir.path().join("state/hub.db").is_file());
-    let second = run(hub(dir.path()).args(["migrate"]).env("PCREF_DATABASE_URL", "sqlite://state/hub.db"));
+    let second = run(hub(dir.path())
+        .args(["migrate"])
+        .env("PCREF_DATABASE_URL", "sqlite://state/hub.db"));
     assert!(second.status.success());
-    assert!(stdout(&second).contains("up to date"), "{}", stdout(&second));
+    assert!(
+        stdout(&second).contains("up to date"),
+        "{}",
+        stdout(&second)
+    );
 }
 
 #[test]
@@ -157,22 +191,31 @@ fn an_unreachable_postgresql_fails_fast_with_the_real_reason() {
     let dir = TempDir::new();
     let started = Instant::now();
     // Port 1 on loopback: nothing listens there, so the connection is refused.
-    let output = run(hub(dir.path())
-        .args(["migrate"])
-        .env("PCREF_DATABASE_URL", "postgres://postgres:secret@127.0.0.1:1/hub"));
+    let output = run(hub(dir.path()).args(["migrate"]).env(
+        "PCREF_DATABASE_URL",
+        "postgres://postgres:secret@127.0.0.1:1/hub",
+    ));
     let took = started.elapsed();
     assert!(!output.status.success());
     assert!(took < Duration::from_secs(10), "took {took:?}");
     let why = stderr(&output);
-    assert!(why.to_lowercase().contains("connection refused"), "the real reason is shown: {why}");
+    assert!(
+        why.to_lowercase().contains("connection refused"),
+        "the real reason is shown: {why}"
+    );
     assert!(why.contains("127.0.0.1"), "{why}");
-    assert!(!why.contains("secret"), "the password is not printed: {why}");
+    assert!(
+        !why.contains("secret"),
+        "the password is not printed: {why}"
+    );
 }
 
 #[test]
 fn a_bad_setting_is_refused_with_its_name() {
     let dir = TempDir::new();
-    let output = run(hub(dir.path()).args(["migrate"]).env("PCREF_DATABASE_URL", "mysql://db/hub"));
+    let output = run(hub(dir.path())
+        .args(["migrate"])
+        .env("PCREF_DATABASE_URL", "mysql://db/hub"));
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("sqlite://"), "{}", stderr(&output));
 
@@ -187,8 +230,11 @@ fn the_openapi_command_prints_the_checked_in_document() {
     let dir = TempDir::new();
     let output = run(hub(dir.path()).arg("openapi"));
     assert!(output.status.success());
-    let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/openapi.json"))
-        .expect("openapi/openapi.json");
+    let checked_in = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../openapi/openapi.json"
+    ))
+    .expect("openapi/openapi.json");
     assert_eq!(
         stdout(&output).trim_end(),
         checked_in.trim_end(),
@@ -224,7 +270,10 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(30);
         let base = loop {
             assert!(Instant::now() < deadline, "the server did not start");
-            let line = lines.next().expect("the server exited early").expect("log line");
+            let line = lines
+                .next()
+                .expect("the server exited early")
+                .expect("log line");
             let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
                 continue;
             };
@@ -277,21 +326,29 @@ async fn the_readme_tour_works_against_the_binary() {
     let token = stdout(&output).lines().last().expect("token").to_owned();
     let base = &server.base;
 
-    let (status, alliances) = call(GET, &format!("{base}/api/v1/alliances"), Some(&token), None).await;
+    let (status, alliances) =
+        call(GET, &format!("{base}/api/v1/alliances"), Some(&token), None).await;
     assert_eq!(status, 200);
-    let alliance = alliances["items"][0]["id"].as_str().expect("alliance id").to_owned();
+    let alliance = alliances["items"][0]["id"]
+        .as_str()
+        .expect("alliance id")
+        .to_owned();
 
-    let (status, provider) = call(POST,
+    let (status, provider) = call(
+        POST,
         &format!("{base}/api/v1/alliances/{alliance}/organisations"),
         Some(&token),
         Some(serde_json::json!({"name": "Example Healthcare NHS Trust", "kind": "provider"})),
-    ).await;
+    )
+    .await;
     assert_eq!(status, 201, "{provider}");
-    let (status, _) = call(POST,
+    let (status, _) = call(
+        POST,
         &format!("{base}/api/v1/alliances/{alliance}/organisations"),
         Some(&token),
         Some(serde_json::json!({"name": "Community Voices", "kind": "vcse"})),
-    ).await;
+    )
+    .await;
     assert_eq!(status, 201);
     let provider = provider["id"].as_str().expect("id").to_owned();
 
@@ -301,13 +358,18 @@ async fn the_readme_tour_works_against_the_binary() {
         Some(serde_json::json!({"email": "amina.khan@trust.example", "display_name": "Amina Khan", "role": "provider_editor"})),
     ).await;
     assert_eq!(status, 201, "{invitation}");
-    let code = invitation["invitation_code"].as_str().expect("code").to_owned();
+    let code = invitation["invitation_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
 
-    let (status, accepted) = call(POST,
+    let (status, accepted) = call(
+        POST,
         &format!("{base}/api/v1/invitations/accept"),
         None,
         Some(serde_json::json!({"code": code, "token_name": "laptop"})),
-    ).await;
+    )
+    .await;
     assert_eq!(status, 201, "{accepted}");
     let member_token = accepted["token"].as_str().expect("token").to_owned();
 
@@ -315,6 +377,8 @@ async fn the_readme_tour_works_against_the_binary() {
     assert_eq!(status, 200);
     assert_eq!(me["user"]["email"], "amina.khan@trust.example");
     assert_eq!(me["memberships"][0]["role"], "provider_editor");
-    assert_eq!(me["memberships"][0]["organisation_name"], "Example Healthcare NHS Trust");
+    assert_eq!(
+        me["memberships"][0]["organisation_name"],
+        "Example Healthcare NHS Trust"
+    );
 }
-

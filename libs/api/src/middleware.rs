@@ -136,7 +136,10 @@ pub struct BodyLimitEndpoint<E> {
 fn too_large() -> poem::Error {
     let problem = Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the request body is larger than {} bytes (1 MiB)", MAX_BODY_BYTES),
+        format!(
+            "the request body is larger than {} bytes (1 MiB)",
+            MAX_BODY_BYTES
+        ),
     );
     ApiError::PayloadTooLarge(poem_openapi::payload::Json(problem)).into_poem_error()
 }

@@ -76,10 +76,7 @@ pub enum ApiError {
     BadRequest(Json<Problem>),
     /// No valid credentials. `WWW-Authenticate` says how to authenticate (RFC 6750).
     #[oai(status = 401, content_type = "application/problem+json")]
-    Unauthorized(
-        Json<Problem>,
-        #[oai(header = "WWW-Authenticate")] String,
-    ),
+    Unauthorized(Json<Problem>, #[oai(header = "WWW-Authenticate")] String),
     /// Authenticated, but the role held does not allow this.
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<Problem>),
@@ -235,7 +232,8 @@ pub fn problem_response(error: poem::Error, sent_credentials: bool) -> poem::Res
         413 => "the request body is larger than 1 MiB".to_owned(),
         // poem-openapi names path parameters by position; say what was wrong instead.
         400 if message.contains("failed to parse path") => {
-            "an id in the path is not a valid UUID, such as 0192f0c1-8b7a-7cde-9f00-3c5e2f1a7b10".to_owned()
+            "an id in the path is not a valid UUID, such as 0192f0c1-8b7a-7cde-9f00-3c5e2f1a7b10"
+                .to_owned()
         }
         500..=599 => {
             tracing::error!(%status, %message, "unhandled error");

@@ -15,7 +15,9 @@ pub enum AuthFailure {
 impl AuthFailure {
     pub fn describe(self) -> &'static str {
         match self {
-            AuthFailure::Missing => "send a personal access token as `Authorization: Bearer <token>`",
+            AuthFailure::Missing => {
+                "send a personal access token as `Authorization: Bearer <token>`"
+            }
             AuthFailure::Invalid => "the access token is not valid",
             AuthFailure::Expired => "the access token has expired; create a new one",
             AuthFailure::Revoked => "the access token has been revoked",

@@ -39,10 +39,16 @@ impl App {
         let p = p.clone();
         self.db
             .read(move |conn| {
-                let org = organisations::find(conn, org)?.ok_or(AppError::NotFound("organisation"))?;
+                let org =
+                    organisations::find(conn, org)?.ok_or(AppError::NotFound("organisation"))?;
                 policy::read_organisation_members(&p, &org)?;
                 let scope = MembershipScope::Organisation(org.alliance_id, org.id);
-                Ok(memberships::list_in_scope(conn, scope, after.as_ref(), limit)?)
+                Ok(memberships::list_in_scope(
+                    conn,
+                    scope,
+                    after.as_ref(),
+                    limit,
+                )?)
             })
             .await
     }
@@ -58,7 +64,8 @@ impl App {
         let lifetime = self.settings.invitation_lifetime;
         self.db
             .write(move |conn| {
-                let org = organisations::find(conn, org)?.ok_or(AppError::NotFound("organisation"))?;
+                let org =
+                    organisations::find(conn, org)?.ok_or(AppError::NotFound("organisation"))?;
                 policy::manage_organisation_members(&p, &org)?;
                 invitee.role.check_fits_organisation(org.kind)?;
                 let scope = MembershipScope::Organisation(org.alliance_id, org.id);
@@ -78,7 +85,12 @@ impl App {
         self.db
             .read(move |conn| {
                 let scope = MembershipScope::Alliance(alliance);
-                Ok(memberships::list_in_scope(conn, scope, after.as_ref(), limit)?)
+                Ok(memberships::list_in_scope(
+                    conn,
+                    scope,
+                    after.as_ref(),
+                    limit,
+                )?)
             })
             .await
     }
@@ -95,15 +107,28 @@ impl App {
         let actor = Actor::of(p);
         let lifetime = self.settings.invitation_lifetime;
         self.db
-            .write(move |conn| invite(conn, &actor, MembershipScope::Alliance(alliance), invitee, lifetime))
+            .write(move |conn| {
+                invite(
+                    conn,
+                    &actor,
+                    MembershipScope::Alliance(alliance),
+                    invitee,
+                    lifetime,
+                )
+            })
             .await
     }
 
-    pub async fn get_membership(&self, p: &Principal, id: MembershipId) -> Result<Membership, AppError> {
+    pub async fn get_membership(
+        &self,
+        p: &Principal,
+        id: MembershipId,
+    ) -> Result<Membership, AppError> {
         let p = p.clone();
         self.db
             .read(move |conn| {
-                let membership = memberships::find(conn, id)?.ok_or(AppError::NotFound("membership"))?;
+                let membership =
+                    memberships::find(conn, id)?.ok_or(AppError::NotFound("membership"))?;
                 authorize_membership(conn, &p, &membership, Access::Read)?;
                 Ok(membership)
             })
@@ -121,7 +146,8 @@ impl App {
         let p = p.clone();
         self.db
             .write(move |conn| {
-                let before = memberships::find(conn, id)?.ok_or(AppError::NotFound("membership"))?;
+                let before =
+                    memberships::find(conn, id)?.ok_or(AppError::NotFound("membership"))?;
                 let kind = authorize_membership(conn, &p, &before, Access::Manage)?;
                 match kind {
                     Some(kind) => role.check_fits_organisation(kind)?,
@@ -163,7 +189,8 @@ impl App {
         let p = p.clone();
         self.db
             .write(move |conn| {
-                let before = memberships::find(conn, id)?.ok_or(AppError::NotFound("membership"))?;
+                let before =
+                    memberships::find(conn, id)?.ok_or(AppError::NotFound("membership"))?;
                 authorize_membership(conn, &p, &before, Access::Manage)?;
                 if let Some(m) = &if_match {
                     check_if_match(Some(m), before.version)?;
@@ -271,18 +298,33 @@ fn invite(
         }
         Some(pending) => {
             invitations::withdraw_pending(conn, pending.id)?;
-            let renewed = memberships::reinvite(conn, pending.id, invitee.role, at)?
-                .ok_or(AppError::Internal("membership vanished while re-inviting".into()))?;
+            let renewed = memberships::reinvite(conn, pending.id, invitee.role, at)?.ok_or(
+                AppError::Internal("membership vanished while re-inviting".into()),
+            )?;
             (Some(pending), renewed)
         }
         None => (
             None,
-            memberships::insert(conn, user.id, scope, invitee.role, MembershipStatus::Invited, at)?,
+            memberships::insert(
+                conn,
+                user.id,
+                scope,
+                invitee.role,
+                MembershipStatus::Invited,
+                at,
+            )?,
         ),
     };
     let code = issue(SecretKind::InvitationCode)?;
     let expires_at = at + lifetime;
-    invitations::insert(conn, membership.id, &code.hash, actor.user_id, at, expires_at)?;
+    invitations::insert(
+        conn,
+        membership.id,
+        &code.hash,
+        actor.user_id,
+        at,
+        expires_at,
+    )?;
     audit::record(
         conn,
         actor,

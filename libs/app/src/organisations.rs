@@ -21,7 +21,13 @@ impl App {
         policy::read_alliance(p, alliance)?;
         self.db
             .read(move |conn| {
-                Ok(organisations::list_in_alliance(conn, alliance, kind, after.as_ref(), limit)?)
+                Ok(organisations::list_in_alliance(
+                    conn,
+                    alliance,
+                    kind,
+                    after.as_ref(),
+                    limit,
+                )?)
             })
             .await
     }
@@ -66,7 +72,8 @@ impl App {
         let p = p.clone();
         self.db
             .read(move |conn| {
-                let org = organisations::find(conn, id)?.ok_or(AppError::NotFound("organisation"))?;
+                let org =
+                    organisations::find(conn, id)?.ok_or(AppError::NotFound("organisation"))?;
                 policy::read_organisation(&p, &org)?;
                 Ok(org)
             })
@@ -85,7 +92,8 @@ impl App {
         let p = p.clone();
         self.db
             .write(move |conn| {
-                let before = organisations::find(conn, id)?.ok_or(AppError::NotFound("organisation"))?;
+                let before =
+                    organisations::find(conn, id)?.ok_or(AppError::NotFound("organisation"))?;
                 policy::edit_organisation(&p, &before)?;
                 check_if_match(if_match.as_ref(), before.version)?;
                 let Some(name) = name.filter(|n| n.as_str() != before.name) else {

@@ -22,7 +22,10 @@ pub fn read_alliance(p: &Principal, alliance: AllianceId) -> Result<(), AppError
 /// Alliance admins add organisations to their alliance.
 pub fn create_organisation(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
     read_alliance(p, alliance)?;
-    require(p.is_alliance_admin(alliance), "only an alliance admin can add organisations")
+    require(
+        p.is_alliance_admin(alliance),
+        "only an alliance admin can add organisations",
+    )
 }
 
 /// Any member of the alliance reads an organisation's profile.

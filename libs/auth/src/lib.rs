@@ -103,7 +103,8 @@ impl Principal {
         self.memberships
             .iter()
             .find(|m| {
-                m.membership.alliance_id == alliance && m.membership.role.scope() == RoleScope::Alliance
+                m.membership.alliance_id == alliance
+                    && m.membership.role.scope() == RoleScope::Alliance
             })
             .map(|m| m.membership.role)
     }
@@ -144,20 +145,36 @@ mod tests {
         assert_eq!(a.secret.len(), "pcref_pat_".len() + ENCODED_LEN);
         assert_eq!(a.hash.len(), 64);
         assert!(!a.hash.contains(&a.secret));
-        assert_eq!(lookup_hash(SecretKind::PersonalAccessToken, &a.secret), Some(a.hash));
+        assert_eq!(
+            lookup_hash(SecretKind::PersonalAccessToken, &a.secret),
+            Some(a.hash)
+        );
     }
 
     #[test]
     fn secrets_of_one_kind_are_not_accepted_as_another() {
         let code = issue(SecretKind::InvitationCode).expect("randomness");
-        assert_eq!(lookup_hash(SecretKind::PersonalAccessToken, &code.secret), None);
+        assert_eq!(
+            lookup_hash(SecretKind::PersonalAccessToken, &code.secret),
+            None
+        );
         assert!(lookup_hash(SecretKind::InvitationCode, &code.secret).is_some());
     }
 
     #[test]
     fn malformed_secrets_are_rejected_without_hashing() {
-        for bad in ["", "pcref_pat_", "pcref_pat_short", "Bearer x", &format!("pcref_pat_{}", "!".repeat(43))] {
-            assert_eq!(lookup_hash(SecretKind::PersonalAccessToken, bad), None, "{bad}");
+        for bad in [
+            "",
+            "pcref_pat_",
+            "pcref_pat_short",
+            "Bearer x",
+            &format!("pcref_pat_{}", "!".repeat(43)),
+        ] {
+            assert_eq!(
+                lookup_hash(SecretKind::PersonalAccessToken, bad),
+                None,
+                "{bad}"
+            );
         }
     }
 

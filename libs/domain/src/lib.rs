@@ -15,8 +15,8 @@ pub use ids::{
 pub use names::{DisplayName, Email, Name, TokenName};
 pub use page::{Cursor, Page, PageLimit};
 pub use records::{
-    AccessToken, Alliance, AuditEntry, AuditVisibility, Membership, MembershipInContext, Organisation,
-    User,
+    AccessToken, Alliance, AuditEntry, AuditVisibility, Membership, MembershipInContext,
+    Organisation, User,
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
 

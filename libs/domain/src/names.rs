@@ -162,10 +162,20 @@ mod tests {
     #[test]
     fn emails_normalise_and_validate() {
         assert_eq!(
-            Email::parse(" Amina.Khan@Trust.NHS.uk ").expect("valid").as_str(),
+            Email::parse(" Amina.Khan@Trust.NHS.uk ")
+                .expect("valid")
+                .as_str(),
             "amina.khan@trust.nhs.uk"
         );
-        for bad in ["", "no-at-sign", "@nhs.uk", "a@b", "a b@nhs.uk", "a@-x.uk", "a@x..uk"] {
+        for bad in [
+            "",
+            "no-at-sign",
+            "@nhs.uk",
+            "a@b",
+            "a b@nhs.uk",
+            "a@-x.uk",
+            "a@x..uk",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

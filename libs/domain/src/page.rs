@@ -90,7 +90,11 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from a query that fetched `limit + 1` rows: the extra row only tells
     /// that another page exists.
-    pub fn from_overfetch(mut rows: Vec<T>, limit: PageLimit, cursor_of: impl Fn(&T) -> Cursor) -> Self {
+    pub fn from_overfetch(
+        mut rows: Vec<T>,
+        limit: PageLimit,
+        cursor_of: impl Fn(&T) -> Cursor,
+    ) -> Self {
         let limit = limit.get() as usize;
         let next_cursor = if rows.len() > limit {
             rows.truncate(limit);
@@ -98,7 +102,10 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Page { items: rows, next_cursor }
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {

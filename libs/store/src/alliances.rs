@@ -20,7 +20,9 @@ pub fn insert(
         created_at: to_db_time(now),
         updated_at: to_db_time(now),
     };
-    diesel::insert_into(alliances::table).values(&row).execute(conn)?;
+    diesel::insert_into(alliances::table)
+        .values(&row)
+        .execute(conn)?;
     row.try_into()
 }
 

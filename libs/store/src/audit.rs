@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use pcref_domain::{
-    AllianceId, AuditEntry, AuditEntryId, AuditVisibility, Cursor, OrganisationId, Page,
-    PageLimit, UserId,
+    AllianceId, AuditEntry, AuditEntryId, AuditVisibility, Cursor, OrganisationId, Page, PageLimit,
+    UserId,
 };
 
 use crate::rows::AuditRow;
@@ -42,7 +42,9 @@ pub fn append(conn: &mut DbConnection, entry: &NewAuditEntry) -> Result<AuditEnt
         before_value: json(&entry.before),
         after_value: json(&entry.after),
     };
-    diesel::insert_into(audit_log::table).values(&row).execute(conn)?;
+    diesel::insert_into(audit_log::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(id)
 }
 

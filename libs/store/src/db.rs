@@ -185,9 +185,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         match conn {
-            DbConnection::Postgresql(c) => {
-                AnsiTransactionManager::is_broken_transaction_manager(c)
-            }
+            DbConnection::Postgresql(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
             DbConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
         }
     }
@@ -212,7 +210,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("url", &self.url.display()).finish()
+        f.debug_struct("Db")
+            .field("url", &self.url.display())
+            .finish()
     }
 }
 
@@ -302,11 +302,8 @@ impl Db {
 
     /// Whether the database answers a trivial query now.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.read(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(StoreError::from)
-        })
-        .await
+        self.read(|conn| conn.batch_execute("SELECT 1").map_err(StoreError::from))
+            .await
     }
 }
 
@@ -321,7 +318,9 @@ where
     E: From<StoreError>,
 {
     let begun = match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
         DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     };
     begun.map_err(StoreError::from)?;
@@ -357,9 +356,7 @@ fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
 }
 
 fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
-    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
-        StoreError::Migration(e.to_string())
-    };
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
     let applied = match conn {
         DbConnection::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)
@@ -411,7 +408,9 @@ mod tests {
             }
         );
         assert_eq!(
-            DatabaseUrl::parse("postgresql://u:p@db/hub").expect("valid").backend(),
+            DatabaseUrl::parse("postgresql://u:p@db/hub")
+                .expect("valid")
+                .backend(),
             Backend::Postgres
         );
         assert!(DatabaseUrl::parse("mysql://db").is_err());

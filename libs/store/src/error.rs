@@ -34,18 +34,12 @@ impl From<DieselError> for StoreError {
         match e {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 StoreError::Duplicate {
-                    constraint: info
-                        .constraint_name()
-                        .unwrap_or(info.message())
-                        .to_owned(),
+                    constraint: info.constraint_name().unwrap_or(info.message()).to_owned(),
                 }
             }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
                 StoreError::MissingReference {
-                    constraint: info
-                        .constraint_name()
-                        .unwrap_or(info.message())
-                        .to_owned(),
+                    constraint: info.constraint_name().unwrap_or(info.message()).to_owned(),
                 }
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {

@@ -54,7 +54,12 @@ pub fn find_by_code_hash(
             invitations::expires_at,
             invitations::accepted_at,
         ))
-        .first::<(String, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)>(conn)
+        .first::<(
+            String,
+            String,
+            chrono::NaiveDateTime,
+            Option<chrono::NaiveDateTime>,
+        )>(conn)
         .optional()?;
     row.map(|(id, membership_id, expires_at, accepted_at)| {
         Ok(Invitation {
@@ -85,7 +90,10 @@ pub fn mark_accepted(
 }
 
 /// Withdraws every unused code for a membership (when a new one is issued).
-pub fn withdraw_pending(conn: &mut DbConnection, membership: MembershipId) -> Result<usize, StoreError> {
+pub fn withdraw_pending(
+    conn: &mut DbConnection,
+    membership: MembershipId,
+) -> Result<usize, StoreError> {
     Ok(diesel::delete(
         invitations::table
             .filter(invitations::membership_id.eq(membership.to_string()))

@@ -53,7 +53,10 @@ pub fn insert(
     diesel::insert_into(memberships::table)
         .values(&row)
         .execute(conn)?;
-    let id = row.id.parse().map_err(|_| StoreError::Internal("fresh id".into()))?;
+    let id = row
+        .id
+        .parse()
+        .map_err(|_| StoreError::Internal("fresh id".into()))?;
     find(conn, id)?.ok_or_else(|| StoreError::Internal("membership vanished after insert".into()))
 }
 
@@ -140,7 +143,13 @@ pub fn active_for_user(
             organisations::name.nullable(),
             organisations::kind.nullable(),
         ))
-        .load::<(MembershipRow, UserRow, String, Option<String>, Option<String>)>(conn)?;
+        .load::<(
+            MembershipRow,
+            UserRow,
+            String,
+            Option<String>,
+            Option<String>,
+        )>(conn)?;
     rows.into_iter()
         .map(|(m, u, alliance_name, organisation_name, kind)| {
             Ok(MembershipInContext {

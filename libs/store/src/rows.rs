@@ -17,7 +17,10 @@ pub(crate) fn parse<T: FromStr>(column: &str, value: &str) -> Result<T, StoreErr
         .map_err(|_| StoreError::Corrupt(format!("{column} = {value:?}")))
 }
 
-pub(crate) fn parse_opt<T: FromStr>(column: &str, value: Option<&str>) -> Result<Option<T>, StoreError> {
+pub(crate) fn parse_opt<T: FromStr>(
+    column: &str,
+    value: Option<&str>,
+) -> Result<Option<T>, StoreError> {
     value.map(|v| parse(column, v)).transpose()
 }
 
@@ -118,7 +121,10 @@ impl MembershipRow {
             id: parse("memberships.id", &self.id)?,
             user: user.try_into()?,
             alliance_id: parse("memberships.alliance_id", &self.alliance_id)?,
-            organisation_id: parse_opt("memberships.organisation_id", self.organisation_id.as_deref())?,
+            organisation_id: parse_opt(
+                "memberships.organisation_id",
+                self.organisation_id.as_deref(),
+            )?,
             role: parse("memberships.role", &self.role)?,
             status: parse("memberships.status", &self.status)?,
             version: domain::Version(self.version),
@@ -178,7 +184,9 @@ impl TryFrom<AuditRow> for domain::AuditEntry {
     type Error = StoreError;
 
     fn try_from(row: AuditRow) -> Result<Self, StoreError> {
-        let json = |column: &str, v: Option<String>| -> Result<Option<serde_json::Value>, StoreError> {
+        let json = |column: &str,
+                    v: Option<String>|
+         -> Result<Option<serde_json::Value>, StoreError> {
             v.map(|text| {
                 serde_json::from_str(&text)
                     .map_err(|_| StoreError::Corrupt(format!("{column} of audit entry {}", row.id)))
@@ -191,9 +199,13 @@ impl TryFrom<AuditRow> for domain::AuditEntry {
             actor_user_id: parse_opt("audit_log.actor_user_id", row.actor_user_id.as_deref())?,
             actor_label: row.actor_label.clone(),
             alliance_id: parse_opt("audit_log.alliance_id", row.alliance_id.as_deref())?,
-            organisation_id: parse_opt("audit_log.organisation_id", row.organisation_id.as_deref())?,
-            visibility: domain::AuditVisibility::parse(&row.visibility)
-                .ok_or_else(|| StoreError::Corrupt(format!("audit_log.visibility = {:?}", row.visibility)))?,
+            organisation_id: parse_opt(
+                "audit_log.organisation_id",
+                row.organisation_id.as_deref(),
+            )?,
+            visibility: domain::AuditVisibility::parse(&row.visibility).ok_or_else(|| {
+                StoreError::Corrupt(format!("audit_log.visibility = {:?}", row.visibility))
+            })?,
             action: row.action.clone(),
             target_type: row.target_type.clone(),
             target_id: row.target_id.clone(),

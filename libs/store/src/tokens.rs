@@ -85,7 +85,11 @@ pub fn find_for_user(
 }
 
 /// Revokes the token if it is not revoked yet; returns whether this call revoked it.
-pub fn revoke(conn: &mut DbConnection, id: AccessTokenId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+pub fn revoke(
+    conn: &mut DbConnection,
+    id: AccessTokenId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let changed = diesel::update(
         access_tokens::table
             .find(id.to_string())
@@ -96,7 +100,11 @@ pub fn revoke(conn: &mut DbConnection, id: AccessTokenId, now: DateTime<Utc>) ->
     Ok(changed == 1)
 }
 
-pub fn touch_last_used(conn: &mut DbConnection, id: AccessTokenId, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn touch_last_used(
+    conn: &mut DbConnection,
+    id: AccessTokenId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     diesel::update(access_tokens::table.find(id.to_string()))
         .set(access_tokens::last_used_at.eq(to_db_time(now)))
         .execute(conn)?;

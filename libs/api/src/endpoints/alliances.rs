@@ -65,11 +65,17 @@ impl AlliancesApi {
         limit: Query<Option<u32>>,
     ) -> Result<Json<AlliancePage>, ApiError> {
         let (cursor, limit) = page(cursor.0, limit.0)?;
-        Ok(Json(app.list_alliances(&auth.0, cursor, limit).await?.into()))
+        Ok(Json(
+            app.list_alliances(&auth.0, cursor, limit).await?.into(),
+        ))
     }
 
     /// Get an alliance
-    #[oai(path = "/alliances/:alliance_id", method = "get", operation_id = "get_alliance")]
+    #[oai(
+        path = "/alliances/:alliance_id",
+        method = "get",
+        operation_id = "get_alliance"
+    )]
     async fn get(
         &self,
         auth: BearerAuth,
@@ -83,7 +89,11 @@ impl AlliancesApi {
     /// List alliance-level members
     ///
     /// Alliance admins and board members. Readable by those who hold an alliance-level role.
-    #[oai(path = "/alliances/:alliance_id/members", method = "get", operation_id = "list_alliance_members")]
+    #[oai(
+        path = "/alliances/:alliance_id/members",
+        method = "get",
+        operation_id = "list_alliance_members"
+    )]
     async fn list_members(
         &self,
         auth: BearerAuth,
@@ -106,7 +116,11 @@ impl AlliancesApi {
     ///
     /// Alliance admins only. The role must be `alliance_admin` or `board_member`. Inviting
     /// someone whose invitation is still pending issues a new code (the old one stops working).
-    #[oai(path = "/alliances/:alliance_id/members", method = "post", operation_id = "invite_alliance_member")]
+    #[oai(
+        path = "/alliances/:alliance_id/members",
+        method = "post",
+        operation_id = "invite_alliance_member"
+    )]
     async fn invite(
         &self,
         auth: BearerAuth,

@@ -19,7 +19,11 @@ impl AuditApi {
     /// An organisation's audit log
     ///
     /// Newest first. Readable by the organisation's admins only.
-    #[oai(path = "/organisations/:organisation_id/audit", method = "get", operation_id = "list_organisation_audit")]
+    #[oai(
+        path = "/organisations/:organisation_id/audit",
+        method = "get",
+        operation_id = "list_organisation_audit"
+    )]
     async fn organisation(
         &self,
         auth: BearerAuth,
@@ -35,7 +39,13 @@ impl AuditApi {
     ) -> Result<Json<AuditEntryPage>, ApiError> {
         let (cursor, limit) = page(cursor.0, limit.0)?;
         let entries = app
-            .organisation_audit(&auth.0, OrganisationId(organisation_id.0), action.0, cursor, limit)
+            .organisation_audit(
+                &auth.0,
+                OrganisationId(organisation_id.0),
+                action.0,
+                cursor,
+                limit,
+            )
             .await?;
         Ok(Json(entries.into()))
     }
@@ -44,7 +54,11 @@ impl AuditApi {
     ///
     /// Newest first: organisations, memberships and invitations across the alliance.
     /// Readable by alliance admins only. Organisations' private workspaces are not in it.
-    #[oai(path = "/alliances/:alliance_id/audit", method = "get", operation_id = "list_alliance_audit")]
+    #[oai(
+        path = "/alliances/:alliance_id/audit",
+        method = "get",
+        operation_id = "list_alliance_audit"
+    )]
     async fn alliance(
         &self,
         auth: BearerAuth,

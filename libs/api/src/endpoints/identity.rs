@@ -74,14 +74,20 @@ impl MeApi {
         body: Json<NewAccessToken>,
     ) -> Result<TokenCreated, ApiError> {
         let name = TokenName::parse(&body.0.name)?;
-        let created = app.create_token(&auth.0, name, body.0.expires_in_days).await?;
+        let created = app
+            .create_token(&auth.0, name, body.0.expires_in_days)
+            .await?;
         Ok(TokenCreated::Created(Json(created.into())))
     }
 
     /// Revoke an access token
     ///
     /// Takes effect at once, for the token in use too.
-    #[oai(path = "/me/tokens/:token_id", method = "delete", operation_id = "revoke_my_token")]
+    #[oai(
+        path = "/me/tokens/:token_id",
+        method = "delete",
+        operation_id = "revoke_my_token"
+    )]
     async fn revoke_token(
         &self,
         auth: BearerAuth,
@@ -108,7 +114,11 @@ impl InvitationsApi {
     ///
     /// Exchanges an invitation code (valid for 7 days, usable once) for an active membership
     /// and a personal access token. No authentication: the code is the credential.
-    #[oai(path = "/invitations/accept", method = "post", operation_id = "accept_invitation")]
+    #[oai(
+        path = "/invitations/accept",
+        method = "post",
+        operation_id = "accept_invitation"
+    )]
     async fn accept(
         &self,
         app: Data<&App>,

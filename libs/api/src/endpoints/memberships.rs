@@ -40,14 +40,20 @@ impl MembershipsApi {
     /// Get a membership
     ///
     /// Visible to whoever can list the organisation's (or alliance's) members.
-    #[oai(path = "/memberships/:membership_id", method = "get", operation_id = "get_membership")]
+    #[oai(
+        path = "/memberships/:membership_id",
+        method = "get",
+        operation_id = "get_membership"
+    )]
     async fn get(
         &self,
         auth: BearerAuth,
         app: Data<&App>,
         membership_id: Path<Uuid>,
     ) -> Result<MembershipFound, ApiError> {
-        let m = app.get_membership(&auth.0, MembershipId(membership_id.0)).await?;
+        let m = app
+            .get_membership(&auth.0, MembershipId(membership_id.0))
+            .await?;
         Ok(MembershipFound::from(m))
     }
 
@@ -55,7 +61,11 @@ impl MembershipsApi {
     ///
     /// The alliance admin, or the organisation's admin for its members. Requires `If-Match`.
     /// The last active alliance admin cannot be demoted.
-    #[oai(path = "/memberships/:membership_id", method = "patch", operation_id = "update_membership")]
+    #[oai(
+        path = "/memberships/:membership_id",
+        method = "patch",
+        operation_id = "update_membership"
+    )]
     async fn update(
         &self,
         auth: BearerAuth,
@@ -68,7 +78,12 @@ impl MembershipsApi {
     ) -> Result<MembershipFound, ApiError> {
         let if_match = if_match(if_match_header.0)?;
         let m = app
-            .change_membership_role(&auth.0, MembershipId(membership_id.0), if_match, body.0.role.into())
+            .change_membership_role(
+                &auth.0,
+                MembershipId(membership_id.0),
+                if_match,
+                body.0.role.into(),
+            )
             .await?;
         Ok(MembershipFound::from(m))
     }
@@ -77,7 +92,11 @@ impl MembershipsApi {
     ///
     /// Removes a member, or withdraws a pending invitation. `If-Match` is optional; when sent,
     /// a stale version refuses the removal. The last active alliance admin cannot be removed.
-    #[oai(path = "/memberships/:membership_id", method = "delete", operation_id = "remove_membership")]
+    #[oai(
+        path = "/memberships/:membership_id",
+        method = "delete",
+        operation_id = "remove_membership"
+    )]
     async fn remove(
         &self,
         auth: BearerAuth,

@@ -36,7 +36,10 @@ pub enum ApiTags {
 }
 
 /// Reads the paging query parameters.
-pub(crate) fn page(cursor: Option<String>, limit: Option<u32>) -> Result<(Option<Cursor>, PageLimit), ApiError> {
+pub(crate) fn page(
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> Result<(Option<Cursor>, PageLimit), ApiError> {
     let cursor = cursor.as_deref().map(Cursor::parse).transpose();
     let limit = PageLimit::parse(limit);
     match (cursor, limit) {

@@ -47,7 +47,11 @@ impl OrganisationsApi {
     /// List an alliance's organisations
     ///
     /// Readable by every member of the alliance.
-    #[oai(path = "/alliances/:alliance_id/organisations", method = "get", operation_id = "list_organisations")]
+    #[oai(
+        path = "/alliances/:alliance_id/organisations",
+        method = "get",
+        operation_id = "list_organisations"
+    )]
     async fn list(
         &self,
         auth: BearerAuth,
@@ -77,7 +81,11 @@ impl OrganisationsApi {
     /// Add an organisation
     ///
     /// Alliance admins add providers and VCSE partners to their alliance.
-    #[oai(path = "/alliances/:alliance_id/organisations", method = "post", operation_id = "create_organisation")]
+    #[oai(
+        path = "/alliances/:alliance_id/organisations",
+        method = "post",
+        operation_id = "create_organisation"
+    )]
     async fn create(
         &self,
         auth: BearerAuth,
@@ -91,11 +99,19 @@ impl OrganisationsApi {
             .await?;
         let location = format!("/api/v1/organisations/{}", org.id);
         let tag = org.version.etag();
-        Ok(OrganisationCreated::Created(Json(org.into()), tag, location))
+        Ok(OrganisationCreated::Created(
+            Json(org.into()),
+            tag,
+            location,
+        ))
     }
 
     /// Get an organisation
-    #[oai(path = "/organisations/:organisation_id", method = "get", operation_id = "get_organisation")]
+    #[oai(
+        path = "/organisations/:organisation_id",
+        method = "get",
+        operation_id = "get_organisation"
+    )]
     async fn get(
         &self,
         auth: BearerAuth,
@@ -112,7 +128,11 @@ impl OrganisationsApi {
     ///
     /// The alliance admin or the organisation's admin. Requires `If-Match` with the `ETag`
     /// last read.
-    #[oai(path = "/organisations/:organisation_id", method = "patch", operation_id = "update_organisation")]
+    #[oai(
+        path = "/organisations/:organisation_id",
+        method = "patch",
+        operation_id = "update_organisation"
+    )]
     async fn update(
         &self,
         auth: BearerAuth,
@@ -134,7 +154,11 @@ impl OrganisationsApi {
     /// List an organisation's members
     ///
     /// Readable by the organisation's own members and the alliance admin.
-    #[oai(path = "/organisations/:organisation_id/members", method = "get", operation_id = "list_organisation_members")]
+    #[oai(
+        path = "/organisations/:organisation_id/members",
+        method = "get",
+        operation_id = "list_organisation_members"
+    )]
     async fn list_members(
         &self,
         auth: BearerAuth,
@@ -157,7 +181,11 @@ impl OrganisationsApi {
     ///
     /// The alliance admin or the organisation's admin. The role must fit the organisation:
     /// provider roles in a provider, VCSE roles in a VCSE organisation.
-    #[oai(path = "/organisations/:organisation_id/members", method = "post", operation_id = "invite_organisation_member")]
+    #[oai(
+        path = "/organisations/:organisation_id/members",
+        method = "post",
+        operation_id = "invite_organisation_member"
+    )]
     async fn invite(
         &self,
         auth: BearerAuth,
