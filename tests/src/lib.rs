@@ -294,15 +294,19 @@ impl TestApp {
         expect_status(response, StatusCode::CREATED).await
     }
 
-    /// Exchanges an invitation code for a token, as the person invited does.
+    /// Exchanges an invitation code for a token, as a person new to the hub does.
     pub async fn accept(&self, code: &str) -> Value {
-        let response = self
-            .request(Method::POST, "/api/v1/invitations/accept", None)
+        expect_status(self.accept_as(code, None).await, StatusCode::CREATED).await
+    }
+
+    /// Presents an invitation code, signed in as `token` when given (an invitation for an
+    /// account already in use must be accepted by that account).
+    pub async fn accept_as(&self, code: &str, token: Option<&str>) -> Response {
+        self.request(Method::POST, "/api/v1/invitations/accept", token)
             .json(&json!({ "code": code, "token_name": "e2e" }))
             .send()
             .await
-            .expect("accept");
-        expect_status(response, StatusCode::CREATED).await
+            .expect("accept")
     }
 
     /// Invites and accepts: a member ready to call the API.

@@ -27,3 +27,20 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
         .await
         .map_err(|e| ApiError::from(e).into_poem_error())
 }
+
+/// A bearer token where one is optional: an invalid or absent token reads as `Anonymous`.
+#[derive(SecurityScheme)]
+pub enum OptionalBearerAuth {
+    Bearer(BearerAuth),
+    #[oai(fallback)]
+    Anonymous,
+}
+
+impl OptionalBearerAuth {
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            OptionalBearerAuth::Bearer(auth) => Some(&auth.0),
+            OptionalBearerAuth::Anonymous => None,
+        }
+    }
+}

@@ -108,7 +108,7 @@ pub enum ApiError {
 /// `WWW-Authenticate` for a request that sent no credentials, or sent a bad bearer token.
 pub fn www_authenticate(failure: AuthFailure) -> String {
     match failure {
-        AuthFailure::Missing => "Bearer realm=\"pcref-hub\"".to_owned(),
+        AuthFailure::Missing | AuthFailure::AccountInUse => "Bearer realm=\"pcref-hub\"".to_owned(),
         other => format!(
             "Bearer realm=\"pcref-hub\", error=\"invalid_token\", error_description=\"{}\"",
             other.describe().replace('"', "'")

@@ -10,6 +10,8 @@ pub enum AuthFailure {
     Invalid,
     Expired,
     Revoked,
+    /// An invitation for an account already in use was presented without that account's token.
+    AccountInUse,
 }
 
 impl AuthFailure {
@@ -21,6 +23,9 @@ impl AuthFailure {
             AuthFailure::Invalid => "the access token is not valid",
             AuthFailure::Expired => "the access token has expired; create a new one",
             AuthFailure::Revoked => "the access token has been revoked",
+            AuthFailure::AccountInUse => {
+                "this invitation is for an account that is already in use: accept it with that account's token (Authorization: Bearer <token>)"
+            }
         }
     }
 }

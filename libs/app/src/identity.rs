@@ -128,11 +128,18 @@ impl App {
 
     /// Takes up an invitation: the membership becomes active and its holder receives a
     /// personal access token. Each code works once, within its lifetime.
+    ///
+    /// The inviter sees the code too. For a new account that is harmless (they grant nothing
+    /// beyond what they granted), but a token for an account already in use would carry that
+    /// person's other memberships: such an invitation must be accepted by its holder, signed
+    /// in (`caller`) as that same account.
     pub async fn accept_invitation(
         &self,
         code: String,
         token_name: TokenName,
+        caller: Option<&Principal>,
     ) -> Result<AcceptedInvitation, AppError> {
+        let caller = caller.map(|p| p.user.id);
         let not_valid = || {
             AppError::invalid(
                 "code",
@@ -160,11 +167,22 @@ impl App {
                         ),
                     ));
                 }
-                if !invitations::mark_accepted(conn, invitation.id, at)? {
-                    return Err(AppError::Conflict("this invitation was accepted at the same moment by another request".into()));
-                }
                 let before = memberships::find(conn, invitation.membership_id)?
                     .ok_or_else(not_valid)?;
+                let account_in_use = !memberships::active_for_user(conn, before.user.id)?.is_empty();
+                if account_in_use && caller != Some(before.user.id) {
+                    return Err(match caller {
+                        None => AppError::Unauthenticated(AuthFailure::AccountInUse),
+                        Some(_) => AppError::Forbidden(
+                            "this invitation is for another account; accept it signed in as the person invited".into(),
+                        ),
+                    });
+                }
+                if !invitations::mark_accepted(conn, invitation.id, at)? {
+                    return Err(AppError::Conflict(
+                        "this invitation was accepted at the same moment by another request".into(),
+                    ));
+                }
                 let membership = if before.status == MembershipStatus::Active {
                     before.clone()
                 } else {

@@ -8,7 +8,7 @@ use pcref_app::App;
 use pcref_domain::{AccessTokenId, TokenName};
 
 use super::{page, ApiTags};
-use crate::auth::BearerAuth;
+use crate::auth::{BearerAuth, OptionalBearerAuth};
 use crate::problem::ApiError;
 use crate::types::{
     AcceptInvitation, AcceptedInvitation, AccessTokenPage, CreatedAccessToken, Me, NewAccessToken,
@@ -113,7 +113,9 @@ impl InvitationsApi {
     /// Accept an invitation
     ///
     /// Exchanges an invitation code (valid for 7 days, usable once) for an active membership
-    /// and a personal access token. No authentication: the code is the credential.
+    /// and a personal access token. For a new account the code is the only credential. An
+    /// invitation for an account already in use must be accepted with that account's token
+    /// (401 without it, 403 with another account's).
     #[oai(
         path = "/invitations/accept",
         method = "post",
@@ -121,13 +123,16 @@ impl InvitationsApi {
     )]
     async fn accept(
         &self,
+        auth: OptionalBearerAuth,
         app: Data<&App>,
         body: Json<AcceptInvitation>,
     ) -> Result<InvitationAccepted, ApiError> {
         let body = body.0;
         let token_name = TokenName::parse(body.token_name.as_deref().unwrap_or("invitation"))
             .map_err(|e| e.for_field("token_name"))?;
-        let accepted = app.accept_invitation(body.code, token_name).await?;
+        let accepted = app
+            .accept_invitation(body.code, token_name, auth.principal())
+            .await?;
         Ok(InvitationAccepted::Created(Json(AcceptedInvitation {
             token: accepted.token.secret,
             access_token: accepted.token.token.into(),
