@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use pcref_domain::{
-    AccessToken, Alliance, AllianceId, AuditEntry, AuditVisibility, Cursor, Membership,
-    Organisation, OrganisationId, Page, PageLimit, UserId,
+    AccessToken, Alliance, AllianceId, AuditEntry, AuditEntryId, AuditVisibility, Cursor,
+    Membership, Organisation, OrganisationId, Page, PageLimit, UserId,
 };
-use pcref_store::audit::{AuditFeed, NewAuditEntry};
+use pcref_store::audit::AuditFeed;
 use pcref_store::{DbConnection, StoreError};
 use serde_json::{json, Value};
 
@@ -66,7 +66,8 @@ pub(crate) fn record(
     };
     pcref_store::audit::append(
         conn,
-        &NewAuditEntry {
+        &AuditEntry {
+            id: AuditEntryId::new(),
             occurred_at: at,
             actor_user_id: actor.user_id,
             actor_label: actor.label.clone(),
@@ -79,8 +80,7 @@ pub(crate) fn record(
             before: change.before,
             after: change.after,
         },
-    )?;
-    Ok(())
+    )
 }
 
 // What the log keeps of each record: the fields a reviewer needs, never a secret.

@@ -1,35 +1,17 @@
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use pcref_domain::{
-    AllianceId, AuditEntry, AuditEntryId, AuditVisibility, Cursor, OrganisationId, Page, PageLimit,
-    UserId,
+    AllianceId, AuditEntry, AuditVisibility, Cursor, OrganisationId, Page, PageLimit,
 };
 
 use crate::rows::AuditRow;
 use crate::schema::audit_log;
 use crate::{to_db_time, DbConnection, StoreError};
 
-/// An entry to append; written in the same transaction as the change it records.
-#[derive(Debug, Clone)]
-pub struct NewAuditEntry {
-    pub occurred_at: DateTime<Utc>,
-    pub actor_user_id: Option<UserId>,
-    pub actor_label: String,
-    pub alliance_id: Option<AllianceId>,
-    pub organisation_id: Option<OrganisationId>,
-    pub visibility: AuditVisibility,
-    pub action: String,
-    pub target_type: String,
-    pub target_id: String,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-}
-
-pub fn append(conn: &mut DbConnection, entry: &NewAuditEntry) -> Result<AuditEntryId, StoreError> {
-    let id = AuditEntryId::new();
+/// Appends an entry, in the same transaction as the change it records.
+pub fn append(conn: &mut DbConnection, entry: &AuditEntry) -> Result<(), StoreError> {
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
     let row = AuditRow {
-        id: id.to_string(),
+        id: entry.id.to_string(),
         occurred_at: to_db_time(entry.occurred_at),
         actor_user_id: entry.actor_user_id.map(|u| u.to_string()),
         actor_label: entry.actor_label.clone(),
@@ -45,7 +27,7 @@ pub fn append(conn: &mut DbConnection, entry: &NewAuditEntry) -> Result<AuditEnt
     diesel::insert_into(audit_log::table)
         .values(&row)
         .execute(conn)?;
-    Ok(id)
+    Ok(())
 }
 
 /// Which entries a reader may see.

@@ -291,13 +291,7 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db.connection()?;
-            write_transaction(&mut conn, f)
-        })
-        .await
-        .map_err(|e| StoreError::Internal(format!("database task failed: {e}")))?
+        self.read(move |conn| write_transaction(conn, f)).await
     }
 
     /// Whether the database answers a trivial query now.
