@@ -8,6 +8,7 @@ use poem::http::header::{self, HeaderValue};
 use poem::http::StatusCode;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use poem_openapi::OperationId;
+use tokio::io::AsyncReadExt;
 use tracing::Instrument;
 
 use crate::metrics::Metrics;
@@ -144,6 +145,15 @@ fn too_large() -> poem::Error {
     ApiError::PayloadTooLarge(poem_openapi::payload::Json(problem)).into_poem_error()
 }
 
+/// How much of an oversized body is read and thrown away before answering 413. Most clients
+/// (curl, reqwest) only read the answer once they have sent their body; closing the connection
+/// on them mid-upload leaves them with a broken pipe instead of the 413. Beyond this, close.
+const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
+
+async fn drain(reader: impl tokio::io::AsyncRead + Unpin) {
+    let _ = tokio::io::copy(&mut reader.take(DRAIN_LIMIT), &mut tokio::io::sink()).await;
+}
+
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = E::Output;
 
@@ -154,16 +164,30 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         match declared {
-            Some(length) if length > self.max as u64 => return Err(too_large()),
+            Some(length) if length > self.max as u64 => {
+                drain(req.take_body().into_async_read()).await;
+                return Err(too_large());
+            }
             Some(_) => {}
             None => {
                 // Chunked or unannounced: read it with the limit rather than trust it.
-                let body = req.take_body();
-                let bytes = body.into_bytes_limit(self.max).await.map_err(|e| match e {
-                    poem::error::ReadBodyError::PayloadTooLarge => too_large(),
-                    other => poem::Error::from(other),
-                })?;
-                req.set_body(bytes);
+                let mut reader = req.take_body().into_async_read();
+                let mut body = Vec::new();
+                (&mut reader)
+                    .take(self.max as u64 + 1)
+                    .read_to_end(&mut body)
+                    .await
+                    .map_err(|e| {
+                        poem::Error::from_string(
+                            format!("could not read the request body: {e}"),
+                            StatusCode::BAD_REQUEST,
+                        )
+                    })?;
+                if body.len() > self.max {
+                    drain(reader).await;
+                    return Err(too_large());
+                }
+                req.set_body(body);
             }
         }
         self.inner.call(req).await

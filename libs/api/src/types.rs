@@ -1,11 +1,74 @@
 //! Request and response bodies, and their conversion to and from the domain's types.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
-use poem_openapi::types::Example;
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+use poem_openapi::types::{Example, ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
 use poem_openapi::{Enum, Object};
+use serde_json::Value;
 use uuid::Uuid;
 
 use pcref_domain as domain;
+
+// ---- strict text ------------------------------------------------------------------------
+
+/// A JSON string and nothing else. poem-openapi's `String` also takes numbers and booleans
+/// (`{"name": 42}` would become "42"); request bodies use this instead, so a wrong type is
+/// refused as the schema says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(pub String);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(s.to_owned())
+    }
+}
+
+impl Type for Text {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "string".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromJSON for Text {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value.unwrap_or_default() {
+            Value::String(s) => Ok(Text(s)),
+            other => Err(ParseError::expected_type(other)),
+        }
+    }
+}
+
+impl ToJSON for Text {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
+    }
+}
 
 // ---- enums -------------------------------------------------------------------------------
 
@@ -185,9 +248,9 @@ pub struct Me {
 #[oai(deny_unknown_fields, example)]
 pub struct NewMember {
     /// Matched case-insensitively; stored in lower case. At most 254 characters.
-    pub email: String,
+    pub email: Text,
     /// How the person is shown to others; 1–100 characters.
-    pub display_name: String,
+    pub display_name: Text,
     pub role: Role,
 }
 
@@ -240,9 +303,9 @@ impl Example for MembershipChanges {
 #[oai(deny_unknown_fields, example)]
 pub struct AcceptInvitation {
     /// The invitation code, exactly as received.
-    pub code: String,
+    pub code: Text,
     /// A label for the access token issued (default "invitation").
-    pub token_name: Option<String>,
+    pub token_name: Option<Text>,
 }
 
 impl Example for AcceptInvitation {
@@ -294,7 +357,7 @@ impl From<domain::AccessToken> for AccessToken {
 #[oai(deny_unknown_fields, example)]
 pub struct NewAccessToken {
     /// What the token is for, such as "reporting script"; 1–100 characters.
-    pub name: String,
+    pub name: Text,
     /// Lifetime in days (1–365); 90 unless set.
     pub expires_in_days: Option<u32>,
 }
@@ -376,7 +439,7 @@ impl From<domain::Organisation> for Organisation {
 #[oai(deny_unknown_fields, example)]
 pub struct NewOrganisation {
     /// Unique within the alliance (ignoring case and extra spaces); 1–200 characters.
-    pub name: String,
+    pub name: Text,
     pub kind: OrganisationKind,
 }
 
@@ -394,7 +457,7 @@ impl Example for NewOrganisation {
 #[oai(deny_unknown_fields, example)]
 pub struct OrganisationChanges {
     /// 1–200 characters, unique within the alliance.
-    pub name: Option<String>,
+    pub name: Option<Text>,
 }
 
 impl Example for OrganisationChanges {

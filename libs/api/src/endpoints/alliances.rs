@@ -38,8 +38,8 @@ impl MemberInvited {
 /// Parses an invitation's fields, reporting every bad field at once.
 pub(crate) fn invitee(body: NewMember) -> Result<Invitee, ApiError> {
     let (email, display_name) = all_valid(
-        Email::parse(&body.email),
-        DisplayName::parse(&body.display_name),
+        Email::parse(body.email.as_str()),
+        DisplayName::parse(body.display_name.as_str()),
     )?;
     Ok(Invitee {
         email,

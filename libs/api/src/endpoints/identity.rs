@@ -12,6 +12,7 @@ use crate::auth::{BearerAuth, OptionalBearerAuth};
 use crate::problem::ApiError;
 use crate::types::{
     AcceptInvitation, AcceptedInvitation, AccessTokenPage, CreatedAccessToken, Me, NewAccessToken,
+    Text,
 };
 
 pub struct MeApi;
@@ -73,7 +74,7 @@ impl MeApi {
         app: Data<&App>,
         body: Json<NewAccessToken>,
     ) -> Result<TokenCreated, ApiError> {
-        let name = TokenName::parse(&body.0.name)?;
+        let name = TokenName::parse(body.0.name.as_str())?;
         let created = app
             .create_token(&auth.0, name, body.0.expires_in_days)
             .await?;
@@ -128,10 +129,11 @@ impl InvitationsApi {
         body: Json<AcceptInvitation>,
     ) -> Result<InvitationAccepted, ApiError> {
         let body = body.0;
-        let token_name = TokenName::parse(body.token_name.as_deref().unwrap_or("invitation"))
-            .map_err(|e| e.for_field("token_name"))?;
+        let token_name =
+            TokenName::parse(body.token_name.as_ref().map_or("invitation", Text::as_str))
+                .map_err(|e| e.for_field("token_name"))?;
         let accepted = app
-            .accept_invitation(body.code, token_name, auth.principal())
+            .accept_invitation(body.code.0, token_name, auth.principal())
             .await?;
         Ok(InvitationAccepted::Created(Json(AcceptedInvitation {
             token: accepted.token.secret,

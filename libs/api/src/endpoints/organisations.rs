@@ -93,7 +93,7 @@ impl OrganisationsApi {
         alliance_id: Path<Uuid>,
         body: Json<NewOrganisation>,
     ) -> Result<OrganisationCreated, ApiError> {
-        let name = Name::parse(&body.0.name)?;
+        let name = Name::parse(body.0.name.as_str())?;
         let org = app
             .create_organisation(&auth.0, AllianceId(alliance_id.0), name, body.0.kind.into())
             .await?;
@@ -144,7 +144,12 @@ impl OrganisationsApi {
         body: Json<OrganisationChanges>,
     ) -> Result<OrganisationFound, ApiError> {
         let if_match = if_match(if_match_header.0)?;
-        let name = body.0.name.as_deref().map(Name::parse).transpose()?;
+        let name = body
+            .0
+            .name
+            .as_ref()
+            .map(|n| Name::parse(n.as_str()))
+            .transpose()?;
         let org = app
             .update_organisation(&auth.0, OrganisationId(organisation_id.0), if_match, name)
             .await?;
