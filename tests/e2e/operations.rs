@@ -5,9 +5,19 @@ use reqwest::StatusCode;
 
 async fn health_and_readiness(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let health = app.http.get(app.url("/healthz")).send().await.expect("healthz");
+    let health = app
+        .http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(expect_status(health, StatusCode::OK).await["status"], "ok");
-    let ready = app.http.get(app.url("/readyz")).send().await.expect("readyz");
+    let ready = app
+        .http
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
     let body = expect_status(ready, StatusCode::OK).await;
     assert_eq!(body["status"], "ready");
     let expected = match backend {
@@ -19,9 +29,16 @@ async fn health_and_readiness(backend: Backend) {
 
 async fn metrics_count_requests_by_operation_and_status(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let admin = app.bootstrap("Metrics Alliance", "admin@metrics.example").await.admin;
+    let admin = app
+        .bootstrap("Metrics Alliance", "admin@metrics.example")
+        .await
+        .admin;
     expect_status(app.get("/api/v1/me", &admin.token).await, StatusCode::OK).await;
-    expect_status(app.get("/api/v1/me", "pcref_pat_nope").await, StatusCode::UNAUTHORIZED).await;
+    expect_status(
+        app.get("/api/v1/me", "pcref_pat_nope").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
     let text = app
         .http
         .get(app.url("/metrics"))
@@ -32,11 +49,15 @@ async fn metrics_count_requests_by_operation_and_status(backend: Backend) {
         .await
         .expect("metrics body");
     assert!(
-        text.contains(r#"pcref_hub_http_requests_total{operation="get_me",method="GET",status="200"} 1"#),
+        text.contains(
+            r#"pcref_hub_http_requests_total{operation="get_me",method="GET",status="200"} 1"#
+        ),
         "{text}"
     );
     assert!(
-        text.contains(r#"pcref_hub_http_requests_total{operation="get_me",method="GET",status="401"} 1"#),
+        text.contains(
+            r#"pcref_hub_http_requests_total{operation="get_me",method="GET",status="401"} 1"#
+        ),
         "{text}"
     );
     assert!(
@@ -75,7 +96,10 @@ async fn docs_serve_an_interactive_viewer(backend: Backend) {
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("html");
     assert!(html.contains("swagger-ui"), "the viewer page names its UI");
-    assert!(html.contains("/api/v1/me"), "the viewer embeds the document");
+    assert!(
+        html.contains("/api/v1/me"),
+        "the viewer embeds the document"
+    );
 }
 
 backend_tests!(

@@ -84,7 +84,8 @@ impl TestDatabase {
                 diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
                     .execute(&mut admin)
                     .expect("create a test database");
-                let mut url = url::Url::parse(&admin_url).expect("PCREF_TEST_POSTGRES_URL is a URL");
+                let mut url =
+                    url::Url::parse(&admin_url).expect("PCREF_TEST_POSTGRES_URL is a URL");
                 url.set_path(&format!("/{name}"));
                 TestDatabase {
                     url: url.to_string(),
@@ -103,8 +104,10 @@ impl Drop for TestDatabase {
             }
             Cleanup::PostgresDb { admin_url, name } => {
                 if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                        .execute(&mut admin);
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut admin);
                 }
             }
         }
@@ -168,7 +171,9 @@ impl TestApp {
         .await
         .expect("database set-up task");
         let app = App::new(db, settings);
-        let server = BoundServer::bind("127.0.0.1:0").await.expect("bind a free port");
+        let server = BoundServer::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
         let base_url = format!("http://{}", server.local_addr());
         let (stop, stopped) = oneshot::channel::<()>();
         let served = app.clone();
@@ -220,7 +225,13 @@ impl TestApp {
             .expect("POST")
     }
 
-    pub async fn patch(&self, path: &str, token: &str, if_match: Option<&str>, body: Value) -> Response {
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: Value,
+    ) -> Response {
         let mut request = self.request(Method::PATCH, path, Some(token)).json(&body);
         if let Some(tag) = if_match {
             request = request.header("If-Match", tag);
@@ -258,7 +269,13 @@ impl TestApp {
     }
 
     /// Creates an organisation through the API and returns its id.
-    pub async fn create_organisation(&self, admin: &Actor, alliance_id: &str, name: &str, kind: &str) -> String {
+    pub async fn create_organisation(
+        &self,
+        admin: &Actor,
+        alliance_id: &str,
+        name: &str,
+        kind: &str,
+    ) -> String {
         let response = self
             .post(
                 &format!("/api/v1/alliances/{alliance_id}/organisations"),
@@ -318,8 +335,12 @@ impl TestApp {
         email: &str,
         role: &str,
     ) -> Actor {
-        let invitation = self.invite(inviter, alliance_id, organisation_id, email, role).await;
-        let accepted = self.accept(&str_field(&invitation, "invitation_code")).await;
+        let invitation = self
+            .invite(inviter, alliance_id, organisation_id, email, role)
+            .await;
+        let accepted = self
+            .accept(&str_field(&invitation, "invitation_code"))
+            .await;
         Actor {
             token: str_field(&accepted, "token"),
             user_id: str_field(&accepted["membership"]["user"], "id"),
@@ -330,7 +351,11 @@ impl TestApp {
 }
 
 fn display_name_of(email: &str) -> String {
-    email.split('@').next().unwrap_or(email).replace(['.', '_'], " ")
+    email
+        .split('@')
+        .next()
+        .unwrap_or(email)
+        .replace(['.', '_'], " ")
 }
 
 /// Asserts the status, then returns the JSON body (or `null` for an empty body).
@@ -355,10 +380,20 @@ pub async fn expect_problem(response: Response, expected: StatusCode) -> Value {
         .unwrap_or_default()
         .to_owned();
     let problem = expect_status(response, expected).await;
-    assert_eq!(content_type, "application/problem+json", "problem: {problem}");
-    assert_eq!(problem["status"], json!(expected.as_u16()), "problem: {problem}");
+    assert_eq!(
+        content_type, "application/problem+json",
+        "problem: {problem}"
+    );
+    assert_eq!(
+        problem["status"],
+        json!(expected.as_u16()),
+        "problem: {problem}"
+    );
     for field in ["type", "title", "detail"] {
-        assert!(problem[field].is_string(), "problem lacks {field}: {problem}");
+        assert!(
+            problem[field].is_string(),
+            "problem lacks {field}: {problem}"
+        );
     }
     problem
 }

@@ -5,7 +5,7 @@ use pcref_domain::{
     AccessToken, AccessTokenId, Cursor, Membership, MembershipStatus, Page, PageLimit, TokenName,
     UserId,
 };
-use pcref_store::{invitations, memberships, tokens, DbConnection};
+use pcref_store::{invitations, memberships, tokens, users, DbConnection};
 
 use crate::audit::{self, Actor, AuditScope, Change};
 use crate::{now, App, AppError, AuthFailure, Principal};
@@ -152,12 +152,6 @@ impl App {
             .write(move |conn| {
                 let invitation = invitations::find_by_code_hash(conn, &hash)?.ok_or_else(not_valid)?;
                 let at = now();
-                if invitation.accepted_at.is_some() {
-                    return Err(AppError::invalid(
-                        "code",
-                        "has already been used; each invitation code works once. Use the token you received then, or ask your admin to invite you again",
-                    ));
-                }
                 if invitation.expires_at <= at {
                     return Err(AppError::invalid(
                         "code",
@@ -167,8 +161,19 @@ impl App {
                         ),
                     ));
                 }
+                // Claim the code first: a concurrent accept of the same code waits on this row
+                // and then finds it used. Any refusal below rolls the claim back.
+                if invitation.accepted_at.is_some() || !invitations::mark_accepted(conn, invitation.id, at)? {
+                    return Err(AppError::invalid(
+                        "code",
+                        "has already been used; each invitation code works once. Use the token you received then, or ask your admin to invite you again",
+                    ));
+                }
                 let before = memberships::find(conn, invitation.membership_id)?
                     .ok_or_else(not_valid)?;
+                // Two codes for one new account, accepted at once, must not both pass as "new":
+                // take the account's lock before asking whether it is in use.
+                users::lock(conn, before.user.id)?;
                 let account_in_use = !memberships::active_for_user(conn, before.user.id)?.is_empty();
                 if account_in_use && caller != Some(before.user.id) {
                     return Err(match caller {
@@ -177,11 +182,6 @@ impl App {
                             "this invitation is for another account; accept it signed in as the person invited".into(),
                         ),
                     });
-                }
-                if !invitations::mark_accepted(conn, invitation.id, at)? {
-                    return Err(AppError::Conflict(
-                        "this invitation was accepted at the same moment by another request".into(),
-                    ));
                 }
                 let membership = if before.status == MembershipStatus::Active {
                     before.clone()

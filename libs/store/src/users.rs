@@ -58,3 +58,12 @@ pub fn find_or_insert(
         None => insert(conn, email, display_name, now),
     }
 }
+
+/// Serialises concurrent transactions about one account: on PostgreSQL the row lock is held
+/// until the transaction ends; on SQLite the write transaction already holds the database lock.
+pub fn lock(conn: &mut DbConnection, id: UserId) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id.to_string()))
+        .set(users::updated_at.eq(users::updated_at))
+        .execute(conn)?;
+    Ok(())
+}

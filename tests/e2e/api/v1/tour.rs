@@ -7,18 +7,31 @@ use serde_json::json;
 
 async fn a_new_member_gets_in_and_sees_their_memberships(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let alliance = app.bootstrap("East Midlands PCREF Alliance", "lead@alliance.example").await;
+    let alliance = app
+        .bootstrap("East Midlands PCREF Alliance", "lead@alliance.example")
+        .await;
     let admin = &alliance.admin;
 
     let provider = app
-        .create_organisation(admin, &alliance.alliance_id, "Example Healthcare NHS Trust", "provider")
+        .create_organisation(
+            admin,
+            &alliance.alliance_id,
+            "Example Healthcare NHS Trust",
+            "provider",
+        )
         .await;
     let vcse = app
         .create_organisation(admin, &alliance.alliance_id, "Community Voices", "vcse")
         .await;
 
     let invitation = app
-        .invite(admin, &alliance.alliance_id, Some(&provider), "amina.khan@trust.example", "provider_editor")
+        .invite(
+            admin,
+            &alliance.alliance_id,
+            Some(&provider),
+            "amina.khan@trust.example",
+            "provider_editor",
+        )
         .await;
     assert_eq!(invitation["status"], "invited");
     assert_eq!(invitation["role"], "provider_editor");
@@ -35,13 +48,23 @@ async fn a_new_member_gets_in_and_sees_their_memberships(backend: Backend) {
     let memberships = me["memberships"].as_array().expect("memberships");
     assert_eq!(memberships.len(), 1);
     assert_eq!(memberships[0]["organisation_id"], json!(provider));
-    assert_eq!(memberships[0]["organisation_name"], "Example Healthcare NHS Trust");
-    assert_eq!(memberships[0]["alliance_name"], "East Midlands PCREF Alliance");
+    assert_eq!(
+        memberships[0]["organisation_name"],
+        "Example Healthcare NHS Trust"
+    );
+    assert_eq!(
+        memberships[0]["alliance_name"],
+        "East Midlands PCREF Alliance"
+    );
     assert_eq!(memberships[0]["role"], "provider_editor");
 
     // An editor reads the alliance's organisations but cannot add one, nor see the VCSE's members.
     let orgs = expect_status(
-        app.get(&format!("/api/v1/alliances/{}/organisations", alliance.alliance_id), &token).await,
+        app.get(
+            &format!("/api/v1/alliances/{}/organisations", alliance.alliance_id),
+            &token,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -57,7 +80,8 @@ async fn a_new_member_gets_in_and_sees_their_memberships(backend: Backend) {
     )
     .await;
     expect_problem(
-        app.get(&format!("/api/v1/organisations/{vcse}/members"), &token).await,
+        app.get(&format!("/api/v1/organisations/{vcse}/members"), &token)
+            .await,
         StatusCode::NOT_FOUND,
     )
     .await;
