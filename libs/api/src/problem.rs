@@ -15,6 +15,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// A problem detail. `type` is a stable URN naming the kind of problem; `detail` says what
 /// happened to this request in words a person can act on.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct Problem {
     #[oai(rename = "type")]
     pub problem_type: String,
@@ -24,6 +25,20 @@ pub struct Problem {
     /// For invalid input: each offending field and what is wrong with it.
     #[oai(skip_serializing_if_is_none)]
     pub errors: Option<Vec<FieldProblem>>,
+}
+
+impl poem_openapi::types::Example for Problem {
+    fn example() -> Self {
+        let mut problem = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "email: must look like name@example.nhs.uk",
+        );
+        problem.errors = Some(vec![FieldProblem {
+            field: "email".into(),
+            message: "must look like name@example.nhs.uk".into(),
+        }]);
+        problem
+    }
 }
 
 #[derive(Debug, Clone, Object)]

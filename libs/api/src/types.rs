@@ -162,6 +162,7 @@ impl From<domain::MembershipStatus> for MembershipStatus {
 // ---- people and memberships ----------------------------------------------------------------
 
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -180,6 +181,7 @@ impl From<domain::User> for User {
 
 /// A user's role in one organisation, or across the alliance when `organisation_id` is null.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct Membership {
     pub id: Uuid,
     pub user: User,
@@ -211,6 +213,7 @@ impl From<domain::Membership> for Membership {
 
 /// One of my memberships, with the names that make it recognisable.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct MyMembership {
     pub id: Uuid,
     pub role: Role,
@@ -237,6 +240,7 @@ impl From<domain::MembershipInContext> for MyMembership {
 
 /// Who I am and what I may act as.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct Me {
     pub user: User,
     /// Active memberships only: an invitation grants nothing until it is accepted.
@@ -267,6 +271,7 @@ impl Example for NewMember {
 /// A membership just offered. `invitation_code` is shown only in this response: pass it to
 /// the person invited, who exchanges it at `POST /api/v1/invitations/accept`.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct Invitation {
     #[oai(flatten)]
     pub membership: Membership,
@@ -319,6 +324,7 @@ impl Example for AcceptInvitation {
 
 /// The membership now active, and a personal access token for its holder (shown once).
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct AcceptedInvitation {
     /// The personal access token: send it as `Authorization: Bearer <token>`.
     pub token: String,
@@ -330,6 +336,7 @@ pub struct AcceptedInvitation {
 
 /// A personal access token's metadata (never the secret).
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct AccessToken {
     pub id: Uuid,
     pub name: String,
@@ -373,6 +380,7 @@ impl Example for NewAccessToken {
 
 /// A token just created. `token` is the secret, shown only in this response.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct CreatedAccessToken {
     pub token: String,
     #[oai(flatten)]
@@ -391,6 +399,7 @@ impl From<pcref_app::CreatedToken> for CreatedAccessToken {
 // ---- alliances and organisations ------------------------------------------------------------
 
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct Alliance {
     pub id: Uuid,
     pub name: String,
@@ -410,6 +419,7 @@ impl From<domain::Alliance> for Alliance {
 }
 
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct Organisation {
     pub id: Uuid,
     pub alliance_id: Uuid,
@@ -557,3 +567,147 @@ page_type!(
     /// A page of audit entries, newest first.
     AuditEntryPage of AuditEntry
 );
+
+// ---- examples for the OpenAPI document ------------------------------------------------------
+
+mod examples {
+    use chrono::{DateTime, Utc};
+    use uuid::Uuid;
+
+    pub const ALLIANCE: Uuid = Uuid::from_u128(0x0192_f0c1_8b7a_7cde_9f00_3c5e_2f1a_7b10);
+    pub const ORGANISATION: Uuid = Uuid::from_u128(0x0192_f0c1_9c2e_7a41_b3d2_6f4e_1c0a_9d21);
+    pub const USER: Uuid = Uuid::from_u128(0x0192_f0c2_04d1_7f3b_8e6a_2b9c_5d7e_1f32);
+    pub const MEMBERSHIP: Uuid = Uuid::from_u128(0x0192_f0c2_04d2_7b55_a1c3_7d8e_9f0a_2b43);
+    pub const TOKEN: Uuid = Uuid::from_u128(0x0192_f0c2_1a3b_7c6d_9e8f_0a1b_2c3d_4e54);
+
+    /// 2026-11-23T10:00:00Z
+    pub fn time() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_428_000, 0).unwrap_or_default()
+    }
+}
+
+impl Example for User {
+    fn example() -> Self {
+        User {
+            id: examples::USER,
+            email: "amina.khan@example-trust.nhs.uk".into(),
+            display_name: "Amina Khan".into(),
+        }
+    }
+}
+
+impl Example for Membership {
+    fn example() -> Self {
+        Membership {
+            id: examples::MEMBERSHIP,
+            user: User::example(),
+            alliance_id: examples::ALLIANCE,
+            organisation_id: Some(examples::ORGANISATION),
+            role: Role::ProviderEditor,
+            status: MembershipStatus::Active,
+            version: 2,
+            created_at: examples::time(),
+            updated_at: examples::time(),
+        }
+    }
+}
+
+impl Example for MyMembership {
+    fn example() -> Self {
+        MyMembership {
+            id: examples::MEMBERSHIP,
+            role: Role::ProviderEditor,
+            alliance_id: examples::ALLIANCE,
+            alliance_name: "East Midlands PCREF Alliance".into(),
+            organisation_id: Some(examples::ORGANISATION),
+            organisation_name: Some("Example Healthcare NHS Foundation Trust".into()),
+            organisation_kind: Some(OrganisationKind::Provider),
+        }
+    }
+}
+
+impl Example for Me {
+    fn example() -> Self {
+        Me {
+            user: User::example(),
+            memberships: vec![MyMembership::example()],
+        }
+    }
+}
+
+impl Example for Invitation {
+    fn example() -> Self {
+        Invitation {
+            membership: Membership {
+                status: MembershipStatus::Invited,
+                version: 1,
+                ..Membership::example()
+            },
+            invitation_code: "pcref_inv_6bJ2y0p1uJ1rZxwQ3nF0o7E2sX9kT4mV8cA5dH1gL0q".into(),
+            invitation_expires_at: examples::time() + chrono::Duration::days(7),
+        }
+    }
+}
+
+impl Example for AccessToken {
+    fn example() -> Self {
+        AccessToken {
+            id: examples::TOKEN,
+            name: "laptop".into(),
+            created_at: examples::time(),
+            expires_at: examples::time() + chrono::Duration::days(90),
+            last_used_at: Some(examples::time()),
+            revoked_at: None,
+        }
+    }
+}
+
+impl Example for CreatedAccessToken {
+    fn example() -> Self {
+        CreatedAccessToken {
+            token: "pcref_pat_Q3b9wZ0kN1x7Yt2mH8vR4sL6pC0aE5dF9gJ2hK7uM1o".into(),
+            access_token: AccessToken {
+                last_used_at: None,
+                ..AccessToken::example()
+            },
+        }
+    }
+}
+
+impl Example for AcceptedInvitation {
+    fn example() -> Self {
+        AcceptedInvitation {
+            token: "pcref_pat_Q3b9wZ0kN1x7Yt2mH8vR4sL6pC0aE5dF9gJ2hK7uM1o".into(),
+            access_token: AccessToken {
+                last_used_at: None,
+                ..AccessToken::example()
+            },
+            membership: Membership::example(),
+        }
+    }
+}
+
+impl Example for Alliance {
+    fn example() -> Self {
+        Alliance {
+            id: examples::ALLIANCE,
+            name: "East Midlands PCREF Alliance".into(),
+            created_at: examples::time(),
+            updated_at: examples::time(),
+        }
+    }
+}
+
+impl Example for Organisation {
+    fn example() -> Self {
+        Organisation {
+            id: examples::ORGANISATION,
+            alliance_id: examples::ALLIANCE,
+            name: "Example Healthcare NHS Foundation Trust".into(),
+            kind: OrganisationKind::Provider,
+            version: 1,
+            created_at: examples::time(),
+            updated_at: examples::time(),
+        }
+    }
+}
