@@ -66,7 +66,9 @@ const TENANTS: [Tenant; 3] = [Tenant::Own, Tenant::Sibling, Tenant::Foreign];
 /// pa pe pv va vp aa bm. `A` = 2xx, `F` = 403, `H` = 404; an empty string is not walked.
 /// "own": provider roles → their provider P, VCSE roles → their VCSE V, alliance roles → P and
 /// alliance A. "sibling": the other provider P2 of alliance A. "foreign": the same thing in
-/// alliance B.
+/// alliance B. Every organisation here has an active admin of its own, so the alliance admin
+/// may remove its members but no longer give anyone a role in it (the hand-over before that is
+/// tested in api/v1/memberships.rs).
 #[rustfmt::skip]
 const MATRIX: &[(Op, [&str; 3])] = &[
     //  operation                          own        sibling    foreign
@@ -85,10 +87,10 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::GetOrganisation,               ["AAAAAAA", "AAAAAAA", "HHHHHHH"]),
     (Op::UpdateOrganisation,            ["AFFAFAF", "FFFFFAF", "HHHHHHH"]),
     (Op::ListOrganisationMembers,       ["AAAAAAH", "HHHHHAH", "HHHHHHH"]),
-    (Op::InviteOrganisationMember,      ["AFFAFAH", "HHHHHAH", "HHHHHHH"]),
+    (Op::InviteOrganisationMember,      ["AFFAFFH", "HHHHHFH", "HHHHHHH"]),
     (Op::ListOrganisationAudit,         ["AFFAFHH", "HHHHHHH", "HHHHHHH"]),
     (Op::GetOrganisationMembership,     ["AAAAAAH", "HHHHHAH", "HHHHHHH"]),
-    (Op::UpdateOrganisationMembership,  ["AFFAFAH", "HHHHHAH", "HHHHHHH"]),
+    (Op::UpdateOrganisationMembership,  ["AFFAFFH", "HHHHHFH", "HHHHHHH"]),
     (Op::RemoveOrganisationMembership,  ["AFFAFAH", "HHHHHAH", "HHHHHHH"]),
     (Op::GetAllianceMembership,         ["FFFFFAA", "",        "HHHHHHH"]),
     (Op::UpdateAllianceMembership,      ["FFFFFAF", "",        "HHHHHHH"]),
@@ -210,11 +212,13 @@ impl Tenant {
     }
 }
 
-/// An organisation and the emails of its members (its private markers).
+/// An organisation, its own admin (who invites its members once it has one) and the emails
+/// of its members (its private markers).
 struct Org {
     id: String,
     name: String,
     kind: &'static str,
+    admin: Actor,
     emails: Vec<String>,
 }
 
@@ -290,19 +294,41 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
         .await;
     let v = app.create_organisation(&admin, &aid, &v_name, "vcse").await;
 
+    // The alliance admin hands each organisation to its first admin, who invites the rest.
     let mut actors = Vec::new();
-    for (org, who, role) in [
-        (Some(&p), "provider.admin", "provider_admin"),
-        (Some(&p), "provider.editor", "provider_editor"),
-        (Some(&p), "provider.viewer", "provider_viewer"),
-        (Some(&v), "vcse.admin", "vcse_admin"),
-        (Some(&v), "vcse.partner", "vcse_partner"),
+    let p_admin = app
+        .add_member(
+            &admin,
+            &aid,
+            Some(&p),
+            &email("provider.admin"),
+            "provider_admin",
+        )
+        .await;
+    actors.push(p_admin.clone());
+    for (who, role) in [
+        ("provider.editor", "provider_editor"),
+        ("provider.viewer", "provider_viewer"),
     ] {
-        let actor = app
-            .add_member(&admin, &aid, org.map(String::as_str), &email(who), role)
-            .await;
-        actors.push(actor);
+        actors.push(
+            app.add_member(&p_admin, &aid, Some(&p), &email(who), role)
+                .await,
+        );
     }
+    let v_admin = app
+        .add_member(&admin, &aid, Some(&v), &email("vcse.admin"), "vcse_admin")
+        .await;
+    actors.push(v_admin.clone());
+    actors.push(
+        app.add_member(
+            &v_admin,
+            &aid,
+            Some(&v),
+            &email("vcse.partner"),
+            "vcse_partner",
+        )
+        .await,
+    );
     actors.push(admin.clone());
     let board = app
         .add_member(&admin, &aid, None, &email("board.member"), "board_member")
@@ -319,7 +345,7 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
         .await;
     let p2_editor = app
         .add_member(
-            &admin,
+            &p2_admin,
             &aid,
             Some(&p2),
             &email("sibling.editor"),
@@ -342,18 +368,21 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
             id: p,
             name: p_name,
             kind: "provider",
+            admin: p_admin,
             emails: emails(0..3),
         },
         p2: Org {
             id: p2,
             name: p2_name,
             kind: "provider",
-            emails: vec![p2_admin.email, p2_editor.email],
+            emails: vec![p2_admin.email.clone(), p2_editor.email],
+            admin: p2_admin,
         },
         v: Org {
             id: v,
             name: v_name,
             kind: "vcse",
+            admin: v_admin,
             emails: emails(3..5),
         },
         domain,
@@ -453,13 +482,15 @@ async fn prepare(
             Prepared::on(&str_field(&created, "id")).markers(std::slice::from_ref(&owner.email))
         }
         Op::AcceptInvitation => {
-            // A fresh invitation to the caller's own place, with the caller's role.
-            let scope = (role < ALLIANCE_ADMIN).then(|| world.a.org_for(role).id.as_str());
+            // A fresh invitation to the caller's own place, with the caller's role, from whoever
+            // admits people there (the organisation's admin, or the alliance admin).
+            let org = (role < ALLIANCE_ADMIN).then(|| world.a.org_for(role));
+            let inviter = org.map_or(world.a.admin(), |o| &o.admin);
             let invitation = app
                 .invite(
-                    world.a.admin(),
+                    inviter,
                     &world.a.alliance_id,
-                    scope,
+                    org.map(|o| o.id.as_str()),
                     &caller_email("accepting"),
                     ROLES[role],
                 )
@@ -514,7 +545,7 @@ async fn prepare(
             let (invited_as, changed_to) = org.roles();
             let invitation = app
                 .invite(
-                    side.admin(),
+                    &org.admin,
                     &side.alliance_id,
                     Some(&org.id),
                     &email,

@@ -66,6 +66,33 @@ async fn metrics_count_requests_by_operation_and_status(backend: Backend) {
     );
 }
 
+/// Clients choose methods, not metric series: anything outside the standard methods is
+/// counted under one label.
+async fn metrics_fold_unknown_methods_into_one_label(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for method in ["FOO", "BAR", "XYZ123"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let response = app
+            .http
+            .request(method, app.url("/api/v1/me"))
+            .send()
+            .await
+            .expect("request");
+        assert!(response.status().is_client_error());
+    }
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics body");
+    assert!(!text.contains("FOO") && !text.contains("XYZ123"), "{text}");
+    assert!(text.contains(r#"method="other""#), "{text}");
+}
+
 /// The served document must equal the copy checked in under `openapi/`. To regenerate it:
 /// `cargo run -p pcref-hub -- openapi > openapi/openapi.json`.
 async fn openapi_document_matches_the_checked_in_copy(backend: Backend) {
@@ -103,6 +130,7 @@ async fn docs_serve_an_interactive_viewer(backend: Backend) {
 }
 
 backend_tests!(
+    metrics_fold_unknown_methods_into_one_label,
     health_and_readiness,
     metrics_count_requests_by_operation_and_status,
     openapi_document_matches_the_checked_in_copy,

@@ -142,8 +142,11 @@ impl Config {
 
     fn validate(&self) -> anyhow::Result<()> {
         DatabaseUrl::parse(&self.database_url)?;
-        if self.database_max_connections == 0 {
-            anyhow::bail!("database_max_connections must be at least 1");
+        if !(1..=1000).contains(&self.database_max_connections) {
+            anyhow::bail!("database_max_connections must be between 1 and 1000");
+        }
+        if !(1..=300).contains(&self.database_connect_timeout_secs) {
+            anyhow::bail!("database_connect_timeout_secs must be between 1 and 300");
         }
         if !(1..=365).contains(&self.token_lifetime_days) {
             anyhow::bail!("token_lifetime_days must be between 1 and 365");
@@ -158,7 +161,7 @@ impl Config {
         Ok(DbSettings {
             url: DatabaseUrl::parse(&self.database_url)?,
             max_connections: self.database_max_connections,
-            connect_timeout: Duration::from_secs(self.database_connect_timeout_secs.max(1)),
+            connect_timeout: Duration::from_secs(self.database_connect_timeout_secs),
         })
     }
 

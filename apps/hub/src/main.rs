@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 use config::{Config, LogFormat, SettingsArgs};
 use pcref_api::BoundServer;
 use pcref_app::App;
-use pcref_domain::{DisplayName, Email, Name};
+use pcref_domain::{DisplayName, Email, Name, TokenName};
 use pcref_store::Db;
 
 /// PCREF Alliance Hub: private PCREF workspaces for the providers of an alliance, with
@@ -59,6 +59,14 @@ enum AdminCommand {
         /// The first alliance admin's name, as shown to others.
         #[arg(long, value_name = "NAME")]
         name: String,
+    },
+    /// Revoke every personal access token of an account and print one new token, alone on the
+    /// last line of standard output, to hand to the account's owner: for someone who lost
+    /// their tokens, or whose invitation someone else accepted first.
+    ResetTokens {
+        /// The account's email address.
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
     },
 }
 
@@ -121,6 +129,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     name,
                 },
         } => bootstrap(config, &alliance, &email, &name).await,
+        Command::Admin {
+            command: AdminCommand::ResetTokens { email },
+        } => reset_tokens(config, &email).await,
         Command::Openapi => Ok(()),
     }
 }
@@ -170,6 +181,29 @@ async fn bootstrap(config: Config, alliance: &str, email: &str, name: &str) -> a
         done.token.token.expires_at.format("%Y-%m-%d")
     );
     println!("{}", done.token.secret);
+    Ok(())
+}
+
+async fn reset_tokens(config: Config, email: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email {}", e.message))?;
+    let db = open_database(&config).await?;
+    migrate(&db).await?;
+    let app = App::new(db, config.app_settings());
+    let token_name = TokenName::parse("reset by an operator")?;
+    let (user, token, revoked) =
+        app.reset_tokens(email, token_name)
+            .await
+            .map_err(|e| match e {
+                pcref_app::AppError::NotFound(_) => anyhow::anyhow!("no account has this email"),
+                other => anyhow::anyhow!(other),
+            })?;
+    println!(
+        "Revoked {revoked} token(s) of {} <{}>. New personal access token below, shown once; it expires {}.",
+        user.display_name,
+        user.email,
+        token.token.expires_at.format("%Y-%m-%d")
+    );
+    println!("{}", token.secret);
     Ok(())
 }
 

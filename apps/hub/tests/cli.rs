@@ -211,6 +211,53 @@ fn an_unreachable_postgresql_fails_fast_with_the_real_reason() {
 }
 
 #[test]
+fn a_password_in_the_query_string_is_not_printed_either() {
+    let dir = TempDir::new();
+    let output = run(hub(dir.path()).args(["migrate"]).env(
+        "PCREF_DATABASE_URL",
+        "postgres://127.0.0.1:1/hub?user=postgres&password=TopSecret1",
+    ));
+    assert!(!output.status.success());
+    let why = stderr(&output);
+    assert!(why.contains("password=***"), "{why}");
+    assert!(!why.contains("TopSecret1"), "{why}");
+}
+
+#[test]
+fn reset_tokens_revokes_every_token_and_prints_a_new_one_last() {
+    let dir = TempDir::new();
+    let first = run(hub(dir.path()).args([
+        "admin",
+        "bootstrap",
+        "--alliance",
+        "Reset Alliance",
+        "--email",
+        "lead@reset.example",
+        "--name",
+        "Lead",
+    ]));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let reset =
+        run(hub(dir.path()).args(["admin", "reset-tokens", "--email", "Lead@Reset.example"]));
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let out = stdout(&reset);
+    assert!(out.contains("Revoked 1 token(s)"), "{out}");
+    let last = out.lines().last().expect("output");
+    assert!(last.starts_with("pcref_pat_"), "{out}");
+    let old = stdout(&first).lines().last().expect("token").to_owned();
+    assert_ne!(old, last);
+
+    let unknown =
+        run(hub(dir.path()).args(["admin", "reset-tokens", "--email", "nobody@reset.example"]));
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no account"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
 fn a_bad_setting_is_refused_with_its_name() {
     let dir = TempDir::new();
     let output = run(hub(dir.path())
@@ -218,6 +265,16 @@ fn a_bad_setting_is_refused_with_its_name() {
         .env("PCREF_DATABASE_URL", "mysql://db/hub"));
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("sqlite://"), "{}", stderr(&output));
+
+    let output = run(hub(dir.path())
+        .args(["migrate"])
+        .env("PCREF_DATABASE_CONNECT_TIMEOUT_SECS", "99999999999"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("database_connect_timeout_secs"),
+        "{}",
+        stderr(&output)
+    );
 
     std::fs::write(dir.path().join("hub.toml"), "lisen = \"0.0.0.0:1\"\n").expect("write");
     let output = run(hub(dir.path()).args(["--config", "hub.toml", "migrate"]));

@@ -51,7 +51,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let started = Instant::now();
-        let method = req.method().as_str().to_owned();
+        // Any method outside the standard set is one label: a client must not be able to
+        // create metric series at will.
+        let method = match req.method().as_str() {
+            m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+            _ => "other",
+        }
+        .to_owned();
         let path = req.uri().path().to_owned();
         let sent_credentials = req.headers().contains_key(header::AUTHORIZATION);
         let request_id = uuid::Uuid::now_v7();

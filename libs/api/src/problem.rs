@@ -115,9 +115,10 @@ pub enum ApiError {
     PreconditionRequired(Json<Problem>),
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
-    /// The database could not be reached in time; retry later.
+    /// The database could not be reached in time, or was busy; retry after `Retry-After`
+    /// seconds.
     #[oai(status = 503, content_type = "application/problem+json")]
-    Unavailable(Json<Problem>),
+    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u32),
 }
 
 /// `WWW-Authenticate` for a request that sent no credentials, or sent a bad bearer token.
@@ -207,10 +208,13 @@ impl From<AppError> for ApiError {
             AppError::Invalid(errors) => ApiError::invalid(errors),
             AppError::Unavailable(why) => {
                 tracing::warn!(%why, "database unavailable");
-                ApiError::Unavailable(problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the database did not answer in time; try again shortly".into(),
-                ))
+                ApiError::Unavailable(
+                    problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the database is busy or did not answer in time; try again shortly".into(),
+                    ),
+                    1,
+                )
             }
             AppError::Internal(why) => {
                 tracing::error!(%why, "internal error");

@@ -60,6 +60,7 @@ impl App {
                     MembershipScope::Alliance(alliance.id),
                     Role::AllianceAdmin,
                     MembershipStatus::Active,
+                    None,
                     at,
                 )?;
                 audit::record(

@@ -2,19 +2,28 @@
 
 use pcref_auth::{issue, lookup_hash, SecretKind};
 use pcref_domain::{
-    AccessToken, AccessTokenId, Cursor, Membership, MembershipStatus, Page, PageLimit, TokenName,
-    UserId,
+    AccessToken, AccessTokenId, Cursor, Email, Membership, MembershipStatus, Page, PageLimit,
+    TokenName, User, UserId,
 };
-use pcref_store::{invitations, memberships, tokens, users, DbConnection};
+use pcref_store::{alliances, invitations, memberships, tokens, users, DbConnection};
 
 use crate::audit::{self, Actor, AuditScope, Change};
 use crate::{now, App, AppError, AuthFailure, Principal};
 
 /// A token just created: its metadata and the secret, which is shown this once.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreatedToken {
     pub token: AccessToken,
     pub secret: String,
+}
+
+impl std::fmt::Debug for CreatedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedToken")
+            .field("token", &self.token)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -129,10 +138,11 @@ impl App {
     /// Takes up an invitation: the membership becomes active and its holder receives a
     /// personal access token. Each code works once, within its lifetime.
     ///
-    /// The inviter sees the code too. For a new account that is harmless (they grant nothing
-    /// beyond what they granted), but a token for an account already in use would carry that
-    /// person's other memberships: such an invitation must be accepted by its holder, signed
-    /// in (`caller`) as that same account.
+    /// The inviter sees the code too. For an account nobody uses yet that grants nothing beyond
+    /// what the inviter granted, but a token for an account in use (an active membership, or a
+    /// token that still works) would carry that person's other memberships: such an invitation
+    /// must be accepted by its holder, signed in (`caller`) as that same account. Someone who
+    /// has lost every token gets a new one from an operator (`pcref-hub admin reset-tokens`).
     pub async fn accept_invitation(
         &self,
         code: String,
@@ -161,20 +171,24 @@ impl App {
                         ),
                     ));
                 }
-                // Claim the code first: a concurrent accept of the same code waits on this row
-                // and then finds it used. Any refusal below rolls the claim back.
+                // Membership changes in an alliance take its lock first (see members.rs), so
+                // that accepting cannot interleave with a removal or a re-invitation.
+                let pending = memberships::find(conn, invitation.membership_id)?.ok_or_else(not_valid)?;
+                alliances::lock(conn, pending.alliance_id)?;
+                // Claim the code: a concurrent accept of the same code finds it used. Any
+                // refusal below rolls the claim back.
                 if invitation.accepted_at.is_some() || !invitations::mark_accepted(conn, invitation.id, at)? {
                     return Err(AppError::invalid(
                         "code",
                         "has already been used; each invitation code works once. Use the token you received then, or ask your admin to invite you again",
                     ));
                 }
-                let before = memberships::find(conn, invitation.membership_id)?
-                    .ok_or_else(not_valid)?;
-                // Two codes for one new account, accepted at once, must not both pass as "new":
-                // take the account's lock before asking whether it is in use.
+                let before = memberships::find(conn, invitation.membership_id)?.ok_or_else(not_valid)?;
+                // Two codes for one account (perhaps from two alliances), accepted at once, must
+                // not both pass as "new": take the account's lock before asking.
                 users::lock(conn, before.user.id)?;
-                let account_in_use = !memberships::active_for_user(conn, before.user.id)?.is_empty();
+                let account_in_use = tokens::has_valid_token(conn, before.user.id, at)?
+                    || !memberships::active_for_user(conn, before.user.id)?.is_empty();
                 if account_in_use && caller != Some(before.user.id) {
                     return Err(match caller {
                         None => AppError::Unauthenticated(AuthFailure::AccountInUse),
@@ -208,6 +222,48 @@ impl App {
                 )?;
                 let token = issue_token(conn, &actor, membership.user.id, &token_name, lifetime)?;
                 Ok(AcceptedInvitation { membership, token })
+            })
+            .await
+    }
+
+    /// For an operator at the server's command line: revokes every token of the account with
+    /// this email and issues one new token, to hand to its owner. The way back for someone who
+    /// lost their tokens, or whose account someone else took up first.
+    pub async fn reset_tokens(
+        &self,
+        email: Email,
+        token_name: TokenName,
+    ) -> Result<(User, CreatedToken, usize), AppError> {
+        let lifetime = self.settings.token_lifetime;
+        self.db
+            .write(move |conn| {
+                let user =
+                    users::find_by_email(conn, &email)?.ok_or(AppError::NotFound("account"))?;
+                users::lock(conn, user.id)?;
+                let actor = Actor::command_line();
+                let at = now();
+                let revoked = tokens::revoke_all_for_user(conn, user.id, at)?;
+                for token in &revoked {
+                    let after = AccessToken {
+                        revoked_at: Some(at),
+                        ..token.clone()
+                    };
+                    audit::record(
+                        conn,
+                        &actor,
+                        at,
+                        AuditScope::User,
+                        Change {
+                            action: "access_token.revoked",
+                            target_type: "access_token",
+                            target_id: token.id.to_string(),
+                            before: Some(audit::token_json(token)),
+                            after: Some(audit::token_json(&after)),
+                        },
+                    )?;
+                }
+                let token = issue_token(conn, &actor, user.id, &token_name, lifetime)?;
+                Ok((user, token, revoked.len()))
             })
             .await
     }

@@ -13,11 +13,21 @@ use crate::audit::{self, Actor, AuditScope, Change};
 use crate::{check_if_match, now, policy, App, AppError, Principal};
 
 /// A membership just offered, with the code that takes it up (shown this once).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Invited {
     pub membership: Membership,
     pub invitation_code: String,
     pub invitation_expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Invited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invited")
+            .field("membership", &self.membership)
+            .field("invitation_code", &"<redacted>")
+            .field("invitation_expires_at", &self.invitation_expires_at)
+            .finish()
+    }
 }
 
 /// Who is being invited, already validated.
@@ -66,9 +76,12 @@ impl App {
             .write(move |conn| {
                 let org =
                     organisations::find(conn, org)?.ok_or(AppError::NotFound("organisation"))?;
-                policy::manage_organisation_members(&p, &org)?;
-                invitee.role.check_fits_organisation(org.kind)?;
+                alliances::lock(conn, org.alliance_id)?;
                 let scope = MembershipScope::Organisation(org.alliance_id, org.id);
+                let has_own_admin =
+                    memberships::count_active(conn, scope, org.kind.admin_role())? > 0;
+                policy::grant_organisation_role(&p, &org, invitee.email.as_str(), has_own_admin)?;
+                invitee.role.check_fits_organisation(org.kind)?;
                 invite(conn, &Actor::of(&p), scope, invitee, lifetime)
             })
             .await
@@ -108,6 +121,7 @@ impl App {
         let lifetime = self.settings.invitation_lifetime;
         self.db
             .write(move |conn| {
+                alliances::lock(conn, alliance)?;
                 invite(
                     conn,
                     &actor,
@@ -146,9 +160,8 @@ impl App {
         let p = p.clone();
         self.db
             .write(move |conn| {
-                let before =
-                    memberships::find(conn, id)?.ok_or(AppError::NotFound("membership"))?;
-                let kind = authorize_membership(conn, &p, &before, Access::Manage)?;
+                let before = find_locked(conn, id)?;
+                let kind = authorize_membership(conn, &p, &before, Access::ChangeRole)?;
                 match kind {
                     Some(kind) => role.check_fits_organisation(kind)?,
                     None => role.check_fits_alliance()?,
@@ -189,9 +202,8 @@ impl App {
         let p = p.clone();
         self.db
             .write(move |conn| {
-                let before =
-                    memberships::find(conn, id)?.ok_or(AppError::NotFound("membership"))?;
-                authorize_membership(conn, &p, &before, Access::Manage)?;
+                let before = find_locked(conn, id)?;
+                authorize_membership(conn, &p, &before, Access::Remove)?;
                 if let Some(m) = &if_match {
                     check_if_match(Some(m), before.version)?;
                 }
@@ -218,10 +230,21 @@ impl App {
     }
 }
 
+/// Reads a membership under its alliance's lock. Every membership change in an alliance
+/// (invite, accept, role change, removal) takes that lock first, so on PostgreSQL what was
+/// read cannot change before the write, and all take their locks in the same order.
+fn find_locked(conn: &mut DbConnection, id: MembershipId) -> Result<Membership, AppError> {
+    let missing = || AppError::NotFound("membership");
+    let first = memberships::find(conn, id)?.ok_or_else(missing)?;
+    alliances::lock(conn, first.alliance_id)?;
+    memberships::find(conn, id)?.ok_or_else(missing)
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Access {
     Read,
-    Manage,
+    ChangeRole,
+    Remove,
 }
 
 /// Applies the policy of the list a membership belongs to. Returns the organisation's kind,
@@ -238,7 +261,13 @@ fn authorize_membership(
             let org = organisations::find(conn, org)?.ok_or_else(hidden)?;
             let allowed = match access {
                 Access::Read => policy::read_organisation_members(p, &org),
-                Access::Manage => policy::manage_organisation_members(p, &org),
+                Access::Remove => policy::remove_organisation_members(p, &org),
+                Access::ChangeRole => {
+                    let scope = MembershipScope::Organisation(org.alliance_id, org.id);
+                    let has_own_admin =
+                        memberships::count_active(conn, scope, org.kind.admin_role())? > 0;
+                    policy::grant_organisation_role(p, &org, &membership.user.email, has_own_admin)
+                }
             };
             allowed.map_err(|e| match e {
                 AppError::NotFound(_) => hidden(),
@@ -249,7 +278,9 @@ fn authorize_membership(
         None => {
             let allowed = match access {
                 Access::Read => policy::read_alliance_members(p, membership.alliance_id),
-                Access::Manage => policy::manage_alliance_members(p, membership.alliance_id),
+                Access::ChangeRole | Access::Remove => {
+                    policy::manage_alliance_members(p, membership.alliance_id)
+                }
             };
             allowed.map_err(|e| match e {
                 AppError::NotFound(_) => hidden(),
@@ -265,8 +296,8 @@ fn keep_an_alliance_admin(conn: &mut DbConnection, leaving: &Membership) -> Resu
     if leaving.status != MembershipStatus::Active {
         return Ok(());
     }
-    alliances::lock(conn, leaving.alliance_id)?;
-    if memberships::count_active_alliance_admins(conn, leaving.alliance_id)? <= 1 {
+    let scope = MembershipScope::Alliance(leaving.alliance_id);
+    if memberships::count_active(conn, scope, Role::AllianceAdmin)? <= 1 {
         return Err(AppError::Conflict(
             "this is the alliance's last active alliance admin; invite another admin first".into(),
         ));
@@ -298,9 +329,11 @@ fn invite(
         }
         Some(pending) => {
             invitations::withdraw_pending(conn, pending.id)?;
-            let renewed = memberships::reinvite(conn, pending.id, invitee.role, at)?.ok_or(
-                AppError::Internal("membership vanished while re-inviting".into()),
-            )?;
+            let renewed =
+                memberships::reinvite(conn, pending.id, invitee.role, &invitee.display_name, at)?
+                    .ok_or(AppError::Internal(
+                    "membership vanished while re-inviting".into(),
+                ))?;
             (Some(pending), renewed)
         }
         None => (
@@ -311,6 +344,7 @@ fn invite(
                 scope,
                 invitee.role,
                 MembershipStatus::Invited,
+                Some(&invitee.display_name),
                 at,
             )?,
         ),

@@ -56,12 +56,38 @@ pub fn read_organisation_members(p: &Principal, org: &Organisation) -> Result<()
     }
 }
 
-/// The alliance admin or the organisation's admin invites, re-roles and removes its members.
-pub fn manage_organisation_members(p: &Principal, org: &Organisation) -> Result<(), AppError> {
+/// The organisation's admins, or the alliance admin, remove its members: taking access away
+/// never lets anyone into the workspace.
+pub fn remove_organisation_members(p: &Principal, org: &Organisation) -> Result<(), AppError> {
     read_organisation_members(p, org)?;
     require(
         p.is_alliance_admin(org.alliance_id) || p.is_organisation_admin(org.id),
         "only an alliance admin or the organisation's admin can manage its members",
+    )
+}
+
+/// Who may give someone a role in an organisation (invite them, or change their role): its
+/// own admins, always. The alliance admin only while the organisation has no active admin of
+/// its own — to hand it over, or to recover it when its admins have left — and never to
+/// themselves: past the handover, who enters a provider's private workspace is the provider's
+/// decision, not the alliance's.
+pub fn grant_organisation_role(
+    p: &Principal,
+    org: &Organisation,
+    grantee_email: &str,
+    has_own_admin: bool,
+) -> Result<(), AppError> {
+    remove_organisation_members(p, org)?;
+    if p.is_organisation_admin(org.id) {
+        return Ok(());
+    }
+    require(
+        grantee_email != p.user.email,
+        "an alliance admin cannot give themselves a role in an organisation; ask the organisation's admin",
+    )?;
+    require(
+        !has_own_admin,
+        "this organisation has its own admin, who decides who joins it and with which role",
     )
 }
 

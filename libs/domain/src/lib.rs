@@ -78,20 +78,29 @@ impl IfMatch {
         if header == "*" {
             return Ok(IfMatch::Any);
         }
+        let malformed = || {
+            ValidationError::new(
+                "If-Match",
+                "must be \"*\" or a quoted entity tag taken from an ETag header, such as \"1\"",
+            )
+        };
+        let tags: Vec<&str> = header
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if tags.is_empty() {
+            return Err(malformed());
+        }
         let mut versions = Vec::new();
-        for tag in header.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        for tag in tags {
             if tag.starts_with("W/") {
                 continue;
             }
             let inner = tag
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
-                .ok_or_else(|| {
-                    ValidationError::new(
-                        "If-Match",
-                        "must be \"*\" or a quoted entity tag taken from an ETag header, such as \"1\"",
-                    )
-                })?;
+                .ok_or_else(malformed)?;
             // An unknown tag simply does not match; it is not malformed.
             if let Ok(n) = inner.parse::<i64>() {
                 versions.push(Version(n));
@@ -119,6 +128,8 @@ mod tests {
         assert!(parsed.matches(Version(3)));
         assert!(!parsed.matches(Version(4)));
         assert!(IfMatch::parse("3").is_err());
+        assert!(IfMatch::parse(",,,").is_err());
+        assert!(IfMatch::parse("").is_err());
     }
 
     #[test]

@@ -75,16 +75,56 @@ impl DatabaseUrl {
     }
 }
 
-fn redact_url(url: &str) -> String {
-    // postgres://user:secret@host/db → postgres://user:***@host/db
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((userinfo, host)) = rest.split_once('@') {
-            if let Some((user, _password)) = userinfo.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
+/// The passwords a database URL carries (in its user info or as `password=` in its query),
+/// as written and percent-decoded. Found by plain text search, so that a URL that does not
+/// even parse is still redacted.
+fn secrets_of(url: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        if let Some((userinfo, _host)) = authority.rsplit_once('@') {
+            if let Some((_user, password)) = userinfo.split_once(':') {
+                found.push(password.to_owned());
             }
         }
     }
-    url.to_owned()
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split('&') {
+            if let Some((key, value)) = pair.split_once('=') {
+                if key.eq_ignore_ascii_case("password") {
+                    found.push(value.to_owned());
+                }
+            }
+        }
+    }
+    let decoded: Vec<String> = found
+        .iter()
+        .flat_map(|s| {
+            let pair = format!("x={s}");
+            url::form_urlencoded::parse(pair.as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    found.extend(decoded);
+    found.retain(|s| !s.is_empty());
+    // Longest first, so that a password containing another is replaced whole.
+    found.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    found.dedup();
+    found
+}
+
+/// `text` with every password of `url` replaced by `***`.
+fn redact(text: &str, url: &str) -> String {
+    secrets_of(url)
+        .iter()
+        .fold(text.to_owned(), |text, secret| {
+            text.replace(secret.as_str(), "***")
+        })
+}
+
+fn redact_url(url: &str) -> String {
+    redact(url, url)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,10 +189,11 @@ impl ConnectionManager {
             DatabaseUrl::Postgres { url } => {
                 let url = with_connect_timeout(url, self.connect_timeout);
                 let conn = PgConnection::establish(&url).map_err(|e| {
+                    // libpq may quote parts of the URL back, the password included.
                     StoreError::Connect(format!(
                         "cannot connect to PostgreSQL at {}: {}",
                         self.url.display(),
-                        e.to_string().trim()
+                        redact(e.to_string().trim(), &url)
                     ))
                 })?;
                 Ok(DbConnection::Postgresql(conn))
@@ -418,6 +459,20 @@ mod tests {
         assert_eq!(url.display(), "postgres://hub:***@db:5432/hub");
         let err = DatabaseUrl::parse("mysql://hub:s3cret@db").expect_err("unsupported");
         assert!(!err.to_string().contains("s3cret"));
+        let query =
+            DatabaseUrl::parse("postgres://db/hub?user=hub&password=TopSecret1").expect("valid");
+        assert_eq!(query.display(), "postgres://db/hub?user=hub&password=***");
+        assert_eq!(
+            redact(
+                "invalid percent-encoded token: \"s3cr%t\"",
+                "postgres://hub:s3cr%t@db/hub"
+            ),
+            "invalid percent-encoded token: \"***\""
+        );
+        assert_eq!(
+            redact("password p@ss rejected", "postgres://hub:p%40ss@db/hub"),
+            "password *** rejected"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use pcref_domain::{
-    AllianceId, Cursor, Membership, MembershipId, MembershipInContext, MembershipStatus,
-    OrganisationId, Page, PageLimit, Role, UserId, Version,
+    AllianceId, Cursor, DisplayName, Membership, MembershipId, MembershipInContext,
+    MembershipStatus, OrganisationId, Page, PageLimit, Role, UserId, Version,
 };
 
 use crate::rows::{parse_opt, MembershipRow, UserRow};
@@ -31,12 +31,14 @@ impl MembershipScope {
     }
 }
 
+/// Inserts a membership. `invited_as` is the name the inviter gave, shown while it is pending.
 pub fn insert(
     conn: &mut DbConnection,
     user: UserId,
     scope: MembershipScope,
     role: Role,
     status: MembershipStatus,
+    invited_as: Option<&DisplayName>,
     now: DateTime<Utc>,
 ) -> Result<Membership, StoreError> {
     let row = MembershipRow {
@@ -49,6 +51,7 @@ pub fn insert(
         version: Version::FIRST.0,
         created_at: to_db_time(now),
         updated_at: to_db_time(now),
+        invited_display_name: invited_as.map(|n| n.as_str().to_owned()),
     };
     diesel::insert_into(memberships::table)
         .values(&row)
@@ -203,16 +206,18 @@ pub fn activate(
     find(conn, id)
 }
 
-/// Re-invites a pending membership under a (possibly new) role.
+/// Re-invites a pending membership under a (possibly new) role and name.
 pub fn reinvite(
     conn: &mut DbConnection,
     id: MembershipId,
     role: Role,
+    invited_as: &DisplayName,
     now: DateTime<Utc>,
 ) -> Result<Option<Membership>, StoreError> {
     diesel::update(memberships::table.find(id.to_string()))
         .set((
             memberships::role.eq(role.as_str()),
+            memberships::invited_display_name.eq(invited_as.as_str()),
             memberships::version.eq(memberships::version + 1),
             memberships::updated_at.eq(to_db_time(now)),
         ))
@@ -225,16 +230,22 @@ pub fn delete(conn: &mut DbConnection, id: MembershipId) -> Result<bool, StoreEr
     Ok(deleted == 1)
 }
 
-/// How many people can still administer the alliance.
-pub fn count_active_alliance_admins(
+/// How many active memberships hold `role` in this scope (for example: can anyone still
+/// administer the alliance; does this organisation have an admin of its own).
+pub fn count_active(
     conn: &mut DbConnection,
-    alliance: AllianceId,
+    scope: MembershipScope,
+    role: Role,
 ) -> Result<i64, StoreError> {
-    Ok(memberships::table
-        .filter(memberships::alliance_id.eq(alliance.to_string()))
-        .filter(memberships::organisation_id.is_null())
-        .filter(memberships::role.eq(Role::AllianceAdmin.as_str()))
+    let mut query = memberships::table
+        .filter(memberships::alliance_id.eq(scope.alliance_id().to_string()))
+        .filter(memberships::role.eq(role.as_str()))
         .filter(memberships::status.eq(MembershipStatus::Active.as_str()))
         .count()
-        .get_result(conn)?)
+        .into_boxed();
+    query = match scope.organisation_id() {
+        Some(org) => query.filter(memberships::organisation_id.eq(org.to_string())),
+        None => query.filter(memberships::organisation_id.is_null()),
+    };
+    Ok(query.get_result(conn)?)
 }

@@ -113,20 +113,30 @@ pub(crate) struct MembershipRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub invited_display_name: Option<String>,
 }
 
 impl MembershipRow {
     pub(crate) fn into_domain(self, user: UserRow) -> Result<domain::Membership, StoreError> {
+        let mut user: domain::User = user.try_into()?;
+        let status: domain::MembershipStatus = parse("memberships.status", &self.status)?;
+        // Until the person accepts, show the name they were invited under, never the name an
+        // existing account chose (which the inviter may have no right to see).
+        if status == domain::MembershipStatus::Invited {
+            if let Some(name) = self.invited_display_name {
+                user.display_name = name;
+            }
+        }
         Ok(domain::Membership {
             id: parse("memberships.id", &self.id)?,
-            user: user.try_into()?,
+            user,
             alliance_id: parse("memberships.alliance_id", &self.alliance_id)?,
             organisation_id: parse_opt(
                 "memberships.organisation_id",
                 self.organisation_id.as_deref(),
             )?,
             role: parse("memberships.role", &self.role)?,
-            status: parse("memberships.status", &self.status)?,
+            status,
             version: domain::Version(self.version),
             created_at: from_db_time(self.created_at),
             updated_at: from_db_time(self.updated_at),

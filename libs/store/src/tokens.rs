@@ -110,3 +110,42 @@ pub fn touch_last_used(
         .execute(conn)?;
     Ok(())
 }
+
+/// Whether the user holds a token that still works: someone is signed in as this account.
+pub fn has_valid_token(
+    conn: &mut DbConnection,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let count: i64 = access_tokens::table
+        .filter(access_tokens::user_id.eq(user.to_string()))
+        .filter(access_tokens::revoked_at.is_null())
+        .filter(access_tokens::expires_at.gt(to_db_time(now)))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// Revokes every token of the user that is not revoked yet; returns those revoked.
+pub fn revoke_all_for_user(
+    conn: &mut DbConnection,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<Vec<AccessToken>, StoreError> {
+    let live = access_tokens::table
+        .filter(access_tokens::user_id.eq(user.to_string()))
+        .filter(access_tokens::revoked_at.is_null())
+        .select(AccessTokenRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect::<Result<Vec<AccessToken>, _>>()?;
+    diesel::update(
+        access_tokens::table
+            .filter(access_tokens::user_id.eq(user.to_string()))
+            .filter(access_tokens::revoked_at.is_null()),
+    )
+    .set(access_tokens::revoked_at.eq(to_db_time(now)))
+    .execute(conn)?;
+    Ok(live)
+}

@@ -5,7 +5,7 @@ use poem_openapi::OpenApi;
 use uuid::Uuid;
 
 use pcref_app::App;
-use pcref_domain::{AllianceId, OrganisationId};
+use pcref_domain::{AllianceId, OrganisationId, ValidationError};
 
 use super::{page, ApiTags};
 use crate::auth::BearerAuth;
@@ -13,6 +13,28 @@ use crate::problem::ApiError;
 use crate::types::AuditEntryPage;
 
 pub struct AuditApi;
+
+/// An action filter names an action such as `membership.invited`: lower-case words joined by
+/// dots. Anything else cannot match, and some bytes (NUL) PostgreSQL would refuse outright.
+fn action_filter(action: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(action) = action else {
+        return Ok(None);
+    };
+    let well_formed = !action.is_empty()
+        && action.len() <= 64
+        && action.split('.').all(|word| {
+            !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        });
+    if well_formed {
+        Ok(Some(action))
+    } else {
+        Err(ValidationError::new(
+            "action",
+            "must name an action such as organisation.created or membership.role_changed",
+        )
+        .into())
+    }
+}
 
 #[OpenApi(tag = "ApiTags::Audit")]
 impl AuditApi {
@@ -42,7 +64,7 @@ impl AuditApi {
             .organisation_audit(
                 &auth.0,
                 OrganisationId(organisation_id.0),
-                action.0,
+                action_filter(action.0)?,
                 cursor,
                 limit,
             )
@@ -74,7 +96,13 @@ impl AuditApi {
     ) -> Result<Json<AuditEntryPage>, ApiError> {
         let (cursor, limit) = page(cursor.0, limit.0)?;
         let entries = app
-            .alliance_audit(&auth.0, AllianceId(alliance_id.0), action.0, cursor, limit)
+            .alliance_audit(
+                &auth.0,
+                AllianceId(alliance_id.0),
+                action_filter(action.0)?,
+                cursor,
+                limit,
+            )
             .await?;
         Ok(Json(entries.into()))
     }

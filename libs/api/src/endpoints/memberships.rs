@@ -73,10 +73,12 @@ impl MembershipsApi {
         membership_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
+        #[allow(unused_variables)]
         if_match_header: Header<Option<String>>,
+        req: &poem::Request,
         body: Json<MembershipChanges>,
     ) -> Result<MembershipFound, ApiError> {
-        let if_match = if_match(if_match_header.0)?;
+        let if_match = if_match(req)?;
         let m = app
             .change_membership_role(
                 &auth.0,
@@ -104,9 +106,11 @@ impl MembershipsApi {
         membership_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
+        #[allow(unused_variables)]
         if_match_header: Header<Option<String>>,
+        req: &poem::Request,
     ) -> Result<MembershipRemoved, ApiError> {
-        let if_match = if_match(if_match_header.0)?;
+        let if_match = if_match(req)?;
         app.remove_membership(&auth.0, MembershipId(membership_id.0), if_match)
             .await?;
         Ok(MembershipRemoved::NoContent)

@@ -50,12 +50,18 @@ pub(crate) fn page(
     }
 }
 
-/// Reads `If-Match`; a value that is not an entity tag is a malformed request.
-pub(crate) fn if_match(header: Option<String>) -> Result<Option<IfMatch>, ApiError> {
-    header
-        .as_deref()
-        .map(IfMatch::parse)
-        .transpose()
+/// Reads `If-Match` from the raw request; a value that is not an entity tag is a malformed
+/// request. (The typed `Header` parameter, kept for the document, reads a value that is not
+/// visible ASCII as absent — which would turn a conditional update into an unconditional one.)
+pub(crate) fn if_match(req: &poem::Request) -> Result<Option<IfMatch>, ApiError> {
+    let Some(raw) = req.headers().get("if-match") else {
+        return Ok(None);
+    };
+    let text = raw
+        .to_str()
+        .map_err(|_| ApiError::bad_request("If-Match: must be visible ASCII, such as \"1\""))?;
+    IfMatch::parse(text)
+        .map(Some)
         .map_err(|e: ValidationError| ApiError::bad_request(format!("{}: {}", e.field, e.message)))
 }
 

@@ -140,10 +140,12 @@ impl OrganisationsApi {
         organisation_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
+        #[allow(unused_variables)]
         if_match_header: Header<Option<String>>,
+        req: &poem::Request,
         body: Json<OrganisationChanges>,
     ) -> Result<OrganisationFound, ApiError> {
-        let if_match = if_match(if_match_header.0)?;
+        let if_match = if_match(req)?;
         let name = body
             .0
             .name

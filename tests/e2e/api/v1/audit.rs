@@ -659,7 +659,43 @@ async fn the_audit_log_is_append_only_in_the_database(backend: Backend) {
     assert_eq!(after_api, before_api);
 }
 
+/// The action filter names an action; anything else (a NUL byte, which PostgreSQL refuses
+/// outright, upper case, spaces) is invalid input, on both backends alike.
+async fn a_malformed_action_filter_is_invalid(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alliance = app
+        .bootstrap("Filter Alliance", "lead@filter.example")
+        .await;
+    let path = format!("/api/v1/alliances/{}/audit", alliance.alliance_id);
+    for bad in [
+        "%00",
+        "Organisation.Created",
+        "membership..invited",
+        "a%20b",
+        "",
+    ] {
+        let problem = expect_problem(
+            app.get(&format!("{path}?action={bad}"), &alliance.admin.token)
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], "action", "{bad}: {problem}");
+    }
+    let page = expect_status(
+        app.get(
+            &format!("{path}?action=alliance.created"),
+            &alliance.admin.token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
+}
+
 backend_tests!(
+    a_malformed_action_filter_is_invalid,
     every_write_is_recorded_with_actor_and_changes,
     an_organisations_audit_is_private_to_its_admins,
     no_audit_entry_holds_a_secret,

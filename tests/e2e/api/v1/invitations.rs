@@ -331,7 +331,9 @@ async fn an_existing_user_keeps_one_account(backend: Backend) {
     let invitation = expect_status(response, StatusCode::CREATED).await;
     assert_eq!(invitation["user"]["id"], json!(member.user_id));
     assert_eq!(invitation["user"]["email"], "noor.ali@shared.example");
-    assert_eq!(invitation["user"]["display_name"], "noor ali");
+    // While only invited, the membership shows the name the inviter gave: inviting an email
+    // must not reveal the name an existing account chose for itself.
+    assert_eq!(invitation["user"]["display_name"], "Somebody Else");
 
     let code = str_field(&invitation, "invitation_code");
 
@@ -359,6 +361,7 @@ async fn an_existing_user_keeps_one_account(backend: Backend) {
     assert_eq!(accepted["membership"]["id"], invitation["id"]);
     assert_eq!(accepted["membership"]["user"]["id"], json!(member.user_id));
     assert_eq!(accepted["membership"]["status"], "active");
+    assert_eq!(accepted["membership"]["user"]["display_name"], "noor ali");
     let second_token = str_field(&accepted, "token");
 
     for token in [&member.token, &second_token] {
@@ -565,7 +568,93 @@ async fn two_invitations_for_a_new_account_cannot_both_be_taken_anonymously(back
     }
 }
 
+/// The inviter sees the code, so whoever accepts an invitation for a new account first holds
+/// it. From then on the account is in use — a token of it works — and later invitations for
+/// it need that token, even after its memberships are gone; an operator's token reset gives
+/// the account back to its owner and ends the other holder's access.
+async fn an_account_someone_holds_a_token_for_needs_that_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alliance = app
+        .bootstrap("Takeover Alliance", "lead@takeover.example")
+        .await;
+    let admin = &alliance.admin;
+    let aid = &alliance.alliance_id;
+    let trust = app
+        .create_organisation(admin, aid, "Takeover Trust", "provider")
+        .await;
+    let voices = app
+        .create_organisation(admin, aid, "Takeover Voices", "vcse")
+        .await;
+    let x = app
+        .add_member(admin, aid, Some(&voices), "x@voices.example", "vcse_admin")
+        .await;
+
+    // The alliance admin invites Bob into the trust; X invites Bob into Voices and takes the
+    // code himself, which makes him the holder of a token for Bob's new account.
+    let bob_trust = app
+        .invite(
+            admin,
+            aid,
+            Some(&trust),
+            "bob@trust.example",
+            "provider_viewer",
+        )
+        .await;
+    let bob_voices = app
+        .invite(&x, aid, Some(&voices), "bob@trust.example", "vcse_partner")
+        .await;
+    let taken = app.accept(&str_field(&bob_voices, "invitation_code")).await;
+    let x_holds = str_field(&taken, "token");
+
+    // Bob's own code no longer works without a token of the account…
+    let trust_code = str_field(&bob_trust, "invitation_code");
+    expect_problem(
+        app.accept_as(&trust_code, None).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    // …not even once the Voices membership is removed: a token for the account still works.
+    expect_status(
+        app.delete(
+            &format!("/api/v1/memberships/{}", str_field(&bob_voices, "id")),
+            &x.token,
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    expect_problem(
+        app.accept_as(&trust_code, None).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+
+    // An operator resets the account's tokens (`pcref-hub admin reset-tokens`) and hands the
+    // new one to Bob: X's token is dead, and Bob accepts with his.
+    let (_, fresh, revoked) = app
+        .app
+        .reset_tokens(
+            pcref_domain::Email::parse("bob@trust.example").expect("email"),
+            pcref_domain::TokenName::parse("reset").expect("name"),
+        )
+        .await
+        .expect("reset");
+    assert_eq!(revoked, 1);
+    expect_problem(
+        app.get("/api/v1/me", &x_holds).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let accepted = expect_status(
+        app.accept_as(&trust_code, Some(&fresh.secret)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(accepted["membership"]["organisation_id"], json!(trust));
+}
+
 backend_tests!(
+    an_account_someone_holds_a_token_for_needs_that_token,
     a_code_works_once,
     unknown_and_malformed_codes_are_refused,
     an_expired_code_is_refused,

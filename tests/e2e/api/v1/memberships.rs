@@ -186,7 +186,9 @@ async fn concurrent_updates_with_the_same_etag_let_one_win(backend: Backend) {
         let (_, tag) = read(app, &admin.token, id).await;
         let (a, b) = tokio::join!(
             set_role(app, &admin.token, id, Some(&tag), "provider_editor"),
-            set_role(app, &admin.token, id, Some(&tag), "provider_admin"),
+            // Not provider_admin: once the organisation has an admin of its own, the alliance
+            // admin no longer gives roles in it.
+            set_role(app, &admin.token, id, Some(&tag), "provider_viewer"),
         );
         let (status_a, status_b) = (a.status(), b.status());
         let mut statuses = [status_a, status_b];
@@ -199,7 +201,7 @@ async fn concurrent_updates_with_the_same_etag_let_one_win(backend: Backend) {
         let (winner, expected_role) = if status_a == StatusCode::OK {
             (a, "provider_editor")
         } else {
-            (b, "provider_admin")
+            (b, "provider_viewer")
         };
         let winner = expect_status(winner, StatusCode::OK).await;
         assert_eq!(winner["role"], expected_role);
@@ -573,9 +575,10 @@ async fn who_may_read_and_change_a_membership(backend: Backend) {
             "provider_admin",
         )
         .await;
+    // Once the organisation has its own admin, that admin invites its members.
     let viewer = app
         .add_member(
-            admin,
+            &org_admin,
             &w.alliance_id,
             Some(&w.provider),
             "look@members.example",
@@ -641,7 +644,163 @@ async fn who_may_read_and_change_a_membership(backend: Backend) {
     .await;
 }
 
+/// The alliance admin sets an organisation up and hands it to its first admin; from then on
+/// who joins the organisation, and with which role, is the organisation's decision. The
+/// alliance admin may still remove members (taking access away lets nobody in), and never
+/// gives themselves a role in an organisation.
+async fn the_alliance_admin_hands_an_organisation_over(backend: Backend) {
+    let w = world(backend).await;
+    let (app, admin) = (&w.app, &w.admin);
+    let invite = |inviter: &Actor, email: &str, role: &str| {
+        let path = format!("/api/v1/organisations/{}/members", w.provider);
+        let body = json!({ "email": email, "display_name": "Someone", "role": role });
+        let token = inviter.token.clone();
+        async move { app.post(&path, &token, body).await }
+    };
+
+    // Never to themselves, even before the hand-over.
+    let refused = expect_problem(
+        invite(admin, "LEAD@members.example", "provider_viewer").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("themselves")),
+        "{refused}"
+    );
+
+    // Before the organisation has an admin, the alliance admin invites its people.
+    let early = app
+        .add_member(
+            admin,
+            &w.alliance_id,
+            Some(&w.provider),
+            "early@members.example",
+            "provider_editor",
+        )
+        .await;
+    let lead = app
+        .add_member(
+            admin,
+            &w.alliance_id,
+            Some(&w.provider),
+            "trust.lead@members.example",
+            "provider_admin",
+        )
+        .await;
+
+    // After: no more invitations or role changes from the alliance admin…
+    let refused = expect_problem(
+        invite(admin, "late@members.example", "provider_viewer").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("its own admin")),
+        "{refused}"
+    );
+    let (_, tag) = read(app, &admin.token, &early.membership_id).await;
+    expect_problem(
+        set_role(
+            app,
+            &admin.token,
+            &early.membership_id,
+            Some(&tag),
+            "provider_admin",
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    // …but the organisation's admin does both.
+    expect_status(
+        invite(&lead, "late@members.example", "provider_viewer").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_status(
+        set_role(
+            app,
+            &lead.token,
+            &early.membership_id,
+            Some(&tag),
+            "provider_viewer",
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // The alliance admin can still remove a member; when the organisation's last admin is
+    // gone, the alliance admin may appoint a new one.
+    expect_status(
+        delete_with(app, &admin.token, &lead.membership_id, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    expect_status(
+        invite(admin, "new.lead@members.example", "provider_admin").await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+/// A conditional update must stay conditional: an `If-Match` that is not visible ASCII is a
+/// malformed request, never read as "no condition".
+async fn an_if_match_that_is_not_ascii_is_refused(backend: Backend) {
+    let w = world(backend).await;
+    let (app, admin) = (&w.app, &w.admin);
+    let member = app
+        .add_member(
+            admin,
+            &w.alliance_id,
+            Some(&w.vcse),
+            "ascii@members.example",
+            "vcse_partner",
+        )
+        .await;
+    let bad = reqwest::header::HeaderValue::from_bytes(b"\"1\xe9\"").expect("header bytes");
+    let deleted = app
+        .request(
+            Method::DELETE,
+            &membership_path(&member.membership_id),
+            Some(&admin.token),
+        )
+        .header("If-Match", bad.clone())
+        .send()
+        .await
+        .expect("DELETE");
+    expect_problem(deleted, StatusCode::BAD_REQUEST).await;
+    let patched = app
+        .request(
+            Method::PATCH,
+            &membership_path(&member.membership_id),
+            Some(&admin.token),
+        )
+        .header("If-Match", bad)
+        .json(&json!({ "role": "vcse_admin" }))
+        .send()
+        .await
+        .expect("PATCH");
+    expect_problem(patched, StatusCode::BAD_REQUEST).await;
+    for empty in [",,,", "  "] {
+        expect_problem(
+            delete_with(app, &admin.token, &member.membership_id, Some(empty)).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    let (still, _) = read(app, &admin.token, &member.membership_id).await;
+    assert_eq!(still["role"], "vcse_partner");
+}
+
 backend_tests!(
+    the_alliance_admin_hands_an_organisation_over,
+    an_if_match_that_is_not_ascii_is_refused,
     updates_need_the_current_etag,
     concurrent_updates_with_the_same_etag_let_one_win,
     a_role_must_fit_where_it_is_held,
