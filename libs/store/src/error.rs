@@ -49,11 +49,10 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 StoreError::Unavailable(info.message().to_owned())
             }
-            DieselError::DatabaseError(kind, info)
+            DieselError::DatabaseError(_, info)
                 if info.message().contains("deadlock detected")
                     || info.message().contains("database is locked") =>
             {
-                let _ = kind;
                 StoreError::Unavailable(info.message().to_owned())
             }
             other => StoreError::Query(other),
