@@ -10,6 +10,7 @@ mod auth;
 mod endpoints;
 mod metrics;
 mod middleware;
+mod plan_types;
 mod problem;
 mod types;
 
@@ -30,7 +31,10 @@ pub use metrics::Metrics;
 pub use middleware::MAX_BODY_BYTES;
 pub use problem::{ApiError, Problem};
 
-use endpoints::{AlliancesApi, AuditApi, InvitationsApi, MeApi, MembershipsApi, OrganisationsApi};
+use endpoints::{
+    ActionsApi, AlliancesApi, AuditApi, GoalsApi, InvitationsApi, MeApi, MembershipsApi,
+    OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi, ReferenceApi, TemplatesApi,
+};
 
 type Apis = (
     MeApi,
@@ -39,6 +43,13 @@ type Apis = (
     MembershipsApi,
     InvitationsApi,
     AuditApi,
+    ReferenceApi,
+    TemplatesApi,
+    PlansApi,
+    PrioritiesApi,
+    GoalsApi,
+    ActionsApi,
+    ProgressUpdatesApi,
 );
 
 /// Where the API is mounted.
@@ -53,6 +64,13 @@ fn api_service() -> OpenApiService<Apis, ()> {
             MembershipsApi,
             InvitationsApi,
             AuditApi,
+            ReferenceApi,
+            TemplatesApi,
+            PlansApi,
+            PrioritiesApi,
+            GoalsApi,
+            ActionsApi,
+            ProgressUpdatesApi,
         ),
         "PCREF Alliance Hub API",
         env!("CARGO_PKG_VERSION"),

@@ -403,6 +403,8 @@ impl From<pcref_app::CreatedToken> for CreatedAccessToken {
 pub struct Alliance {
     pub id: Uuid,
     pub name: String,
+    /// Days an action may go without a progress update before it is flagged stale.
+    pub reporting_cycle_days: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -412,6 +414,7 @@ impl From<domain::Alliance> for Alliance {
         Alliance {
             id: a.id.as_uuid(),
             name: a.name,
+            reporting_cycle_days: a.reporting_cycle_days,
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
@@ -546,6 +549,8 @@ macro_rules! page_type {
         }
     };
 }
+
+pub(crate) use page_type;
 
 page_type!(
     /// A page of alliances, oldest first.
@@ -692,6 +697,7 @@ impl Example for Alliance {
         Alliance {
             id: examples::ALLIANCE,
             name: "East Midlands PCREF Alliance".into(),
+            reporting_cycle_days: 90,
             created_at: examples::time(),
             updated_at: examples::time(),
         }

@@ -43,6 +43,8 @@ pub(crate) enum AuditScope {
     Alliance(AllianceId, Option<OrganisationId>),
     /// One person's own credentials.
     User,
+    /// A provider's private workspace: read only by the provider's own admins.
+    Workspace(AllianceId, OrganisationId),
 }
 
 pub(crate) struct Change<'a> {
@@ -63,6 +65,7 @@ pub(crate) fn record(
     let (alliance_id, organisation_id, visibility) = match scope {
         AuditScope::Alliance(a, o) => (Some(a), o, AuditVisibility::Alliance),
         AuditScope::User => (None, None, AuditVisibility::User),
+        AuditScope::Workspace(a, o) => (Some(a), Some(o), AuditVisibility::Organisation),
     };
     pcref_store::audit::append(
         conn,

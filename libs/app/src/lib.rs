@@ -10,6 +10,8 @@ mod alliances;
 mod identity;
 mod members;
 mod organisations;
+mod plan_stages;
+mod plans;
 
 use std::time::Duration;
 
@@ -22,6 +24,8 @@ use pcref_store::Db;
 pub use alliances::Bootstrapped;
 pub use identity::{AcceptedInvitation, CreatedToken};
 pub use members::{Invited, Invitee};
+pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, WorkspaceRecord};
+pub use plans::{NewPlanRequest, NewTemplateRequest};
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]

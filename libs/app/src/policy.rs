@@ -6,7 +6,7 @@
 //! - `Forbidden` when the caller can see it but their role does not allow the action.
 
 use pcref_auth::Principal;
-use pcref_domain::{AllianceId, Organisation, OrganisationId};
+use pcref_domain::{AllianceId, Organisation, OrganisationId, Role};
 
 use crate::AppError;
 
@@ -126,6 +126,37 @@ pub fn read_alliance_audit(p: &Principal, alliance: AllianceId) -> Result<(), Ap
     require(
         p.is_alliance_admin(alliance),
         "only an alliance admin can read the alliance's audit log",
+    )
+}
+
+/// A provider's private workspace (its plans, their stages, its templates) exists only for
+/// the provider's own members: to everybody else — the alliance admin, the board, other
+/// providers, VCSE partners — it reads as not found. `what` names the thing asked for, so
+/// that a hidden record and a missing one answer alike.
+pub fn read_workspace(
+    p: &Principal,
+    org: OrganisationId,
+    what: &'static str,
+) -> Result<(), AppError> {
+    match p.organisation_role(org) {
+        Some(Role::ProviderAdmin | Role::ProviderEditor | Role::ProviderViewer) => Ok(()),
+        _ => Err(AppError::NotFound(what)),
+    }
+}
+
+/// The provider's admins and editors change its workspace; its viewers only read it.
+pub fn write_workspace(
+    p: &Principal,
+    org: OrganisationId,
+    what: &'static str,
+) -> Result<(), AppError> {
+    read_workspace(p, org, what)?;
+    require(
+        matches!(
+            p.organisation_role(org),
+            Some(Role::ProviderAdmin | Role::ProviderEditor)
+        ),
+        "viewers read the workspace; only the provider's admins and editors change it",
     )
 }
 

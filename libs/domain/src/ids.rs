@@ -81,3 +81,27 @@ id_type!(
     /// One entry of the append-only audit log.
     AuditEntryId
 );
+id_type!(
+    /// An action plan in a provider's private workspace.
+    PlanId
+);
+id_type!(
+    /// A priority area of an action plan (stage 1).
+    PriorityId
+);
+id_type!(
+    /// A SMART goal of an action plan (stage 2).
+    GoalId
+);
+id_type!(
+    /// An action of an action plan's implementation table (stage 3).
+    ActionId
+);
+id_type!(
+    /// A dated progress update on an action (stage 4).
+    ProgressUpdateId
+);
+id_type!(
+    /// A plan template: built in, or saved by an organisation.
+    TemplateId
+);

@@ -6,17 +6,30 @@
 mod ids;
 mod names;
 mod page;
+mod plans;
 mod records;
+mod reference;
 mod role;
 
 pub use ids::{
-    AccessTokenId, AllianceId, AuditEntryId, InvitationId, MembershipId, OrganisationId, UserId,
+    AccessTokenId, ActionId, AllianceId, AuditEntryId, GoalId, InvitationId, MembershipId,
+    OrganisationId, PlanId, PriorityId, ProgressUpdateId, TemplateId, UserId,
 };
 pub use names::{DisplayName, Email, Name, TokenName};
 pub use page::{Cursor, Page, PageLimit};
+pub use plans::{
+    evidence_url, line, optional_line, optional_paragraph, paragraph, Action, ActionDraft,
+    ActionPatch, ActionView, Goal, GoalDraft, GoalPatch, Plan, PlanDocument, PlanDraft, PlanFilter,
+    PlanPatch, Priority, PriorityDraft, PriorityPatch, ProgressDraft, ProgressUpdate,
+    StageGuidance, Template, TemplateAction, TemplateContent, TemplateGoal, TemplatePriority,
+    BUILT_IN_TEMPLATE_ID, MAX_NAME, MAX_PARAGRAPH, MAX_TITLE, MAX_URL,
+};
 pub use records::{
     AccessToken, Alliance, AuditEntry, AuditVisibility, Membership, MembershipInContext,
-    Organisation, User,
+    Organisation, User, DEFAULT_REPORTING_CYCLE_DAYS,
+};
+pub use reference::{
+    ActionStatus, BroadEthnicGroup, Competency, EthnicCategory, Pillar, PlanStatus, Rag,
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
 

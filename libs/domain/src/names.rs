@@ -5,7 +5,11 @@ use std::fmt;
 use crate::ValidationError;
 
 /// Trims, collapses inner runs of whitespace to one space, and checks length and characters.
-fn clean_text(field: &str, raw: &str, max_chars: usize) -> Result<String, ValidationError> {
+pub(crate) fn clean_text(
+    field: &str,
+    raw: &str,
+    max_chars: usize,
+) -> Result<String, ValidationError> {
     if raw.chars().any(|c| c.is_control()) {
         return Err(ValidationError::new(
             field,

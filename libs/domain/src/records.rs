@@ -8,10 +8,15 @@ use crate::{
     OrganisationKind, Role, UserId, Version,
 };
 
+/// How long an action may go without a progress update unless the alliance says otherwise.
+pub const DEFAULT_REPORTING_CYCLE_DAYS: u32 = 90;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alliance {
     pub id: AllianceId,
     pub name: String,
+    /// Days without a progress update before an action is flagged stale.
+    pub reporting_cycle_days: u32,
     pub version: Version,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

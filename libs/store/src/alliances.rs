@@ -1,6 +1,9 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use pcref_domain::{Alliance, AllianceId, Cursor, Name, Page, PageLimit, UserId, Version};
+use pcref_domain::{
+    Alliance, AllianceId, Cursor, Name, Page, PageLimit, UserId, Version,
+    DEFAULT_REPORTING_CYCLE_DAYS,
+};
 
 use crate::rows::AllianceRow;
 use crate::schema::{alliances, memberships};
@@ -19,6 +22,7 @@ pub fn insert(
         version: Version::FIRST.0,
         created_at: to_db_time(now),
         updated_at: to_db_time(now),
+        reporting_cycle_days: DEFAULT_REPORTING_CYCLE_DAYS as i32,
     };
     diesel::insert_into(alliances::table)
         .values(&row)

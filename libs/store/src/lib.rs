@@ -13,6 +13,8 @@ pub mod audit;
 pub mod invitations;
 pub mod memberships;
 pub mod organisations;
+pub mod plans;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 

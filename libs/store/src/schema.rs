@@ -9,6 +9,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reporting_cycle_days -> Integer,
     }
 }
 
@@ -92,7 +93,126 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    templates (id) {
+        id -> Text,
+        organisation_id -> Nullable<Text>,
+        name -> Text,
+        description -> Nullable<Text>,
+        source_plan_id -> Nullable<Text>,
+        content -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        organisation_id -> Text,
+        alliance_id -> Text,
+        title -> Text,
+        service -> Text,
+        owner_user_id -> Nullable<Text>,
+        status -> Text,
+        period_starts_on -> Nullable<Date>,
+        period_ends_on -> Nullable<Date>,
+        template_id -> Nullable<Text>,
+        template_name -> Nullable<Text>,
+        guidance -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    priorities (id) {
+        id -> Text,
+        plan_id -> Text,
+        statement -> Text,
+        service_area -> Nullable<Text>,
+        evidence -> Nullable<Text>,
+        communities_consulted -> Bool,
+        consultation_notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    priority_ethnic_categories (priority_id, code) {
+        priority_id -> Text,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    goals (id) {
+        id -> Text,
+        plan_id -> Text,
+        statement -> Text,
+        measure -> Text,
+        baseline -> Nullable<Text>,
+        target -> Text,
+        deadline -> Nullable<Date>,
+        pillar -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    goal_competencies (goal_id, competency) {
+        goal_id -> Text,
+        competency -> Text,
+    }
+}
+
+diesel::table! {
+    actions (id) {
+        id -> Text,
+        plan_id -> Text,
+        priority_id -> Text,
+        description -> Text,
+        measure -> Nullable<Text>,
+        expected_outcome -> Nullable<Text>,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        lead_name -> Nullable<Text>,
+        lead_role -> Nullable<Text>,
+        cost_implications -> Nullable<Text>,
+        status -> Text,
+        last_update_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    progress_updates (id) {
+        id -> Text,
+        action_id -> Text,
+        plan_id -> Text,
+        reported_on -> Date,
+        status -> Text,
+        rag -> Text,
+        narrative -> Text,
+        evidence_url -> Nullable<Text>,
+        author_user_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organisations -> alliances (alliance_id));
+diesel::joinable!(plans -> organisations (organisation_id));
+diesel::joinable!(priority_ethnic_categories -> priorities (priority_id));
+diesel::joinable!(goal_competencies -> goals (goal_id));
+diesel::joinable!(progress_updates -> actions (action_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> alliances (alliance_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
@@ -107,4 +227,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     access_tokens,
     audit_log,
+    templates,
+    plans,
+    priorities,
+    priority_ethnic_categories,
+    goals,
+    goal_competencies,
+    actions,
+    progress_updates,
 );

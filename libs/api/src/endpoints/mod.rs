@@ -6,12 +6,18 @@ mod audit;
 mod identity;
 mod memberships;
 mod organisations;
+mod plan_stages;
+mod plans;
+mod reference;
 
 pub use alliances::AlliancesApi;
 pub use audit::AuditApi;
 pub use identity::{InvitationsApi, MeApi};
 pub use memberships::MembershipsApi;
 pub use organisations::OrganisationsApi;
+pub use plan_stages::{ActionsApi, GoalsApi, PrioritiesApi, ProgressUpdatesApi};
+pub use plans::{PlansApi, TemplatesApi};
+pub use reference::ReferenceApi;
 
 use poem_openapi::Tags;
 
@@ -33,6 +39,22 @@ pub enum ApiTags {
     Invitations,
     /// The append-only record of every change.
     Audit,
+    /// Fixed lists: NHS ethnic categories, cultural competencies, PCREF pillars.
+    Reference,
+    /// Plan skeletons: the built-in four-stage PCREF template and organisations' own.
+    Templates,
+    /// Action plans in a provider's private workspace.
+    Plans,
+    /// Stage 1 of a plan: priority areas naming specific ethnic groups.
+    #[oai(rename = "Priority areas")]
+    PriorityAreas,
+    /// Stage 2 of a plan: SMART goals.
+    Goals,
+    /// Stage 3 of a plan: the implementation table.
+    Actions,
+    /// Stage 4 of a plan: dated progress updates on actions.
+    #[oai(rename = "Progress updates")]
+    ProgressUpdates,
 }
 
 /// Reads the paging query parameters.
@@ -76,6 +98,29 @@ pub(crate) fn all_valid<A, B>(
             [a.err(), b.err()].into_iter().flatten().collect(),
         )),
     }
+}
+
+/// A request body's parsed value; when it does not parse, the caller's right to act is
+/// checked first, so that somebody who may not see the target learns nothing from what is
+/// wrong with the body.
+pub(crate) async fn valid<T>(
+    parsed: Result<T, Vec<ValidationError>>,
+    authorize: impl std::future::Future<Output = Result<(), pcref_app::AppError>>,
+) -> Result<T, ApiError> {
+    match parsed {
+        Ok(value) => Ok(value),
+        Err(errors) => {
+            authorize.await?;
+            Err(ApiError::invalid(errors))
+        }
+    }
+}
+
+/// A record deleted.
+#[derive(poem_openapi::ApiResponse)]
+pub enum Deleted {
+    #[oai(status = 204)]
+    NoContent,
 }
 
 pub(crate) fn etag(version: i64) -> String {

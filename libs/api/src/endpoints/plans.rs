@@ -1,0 +1,343 @@
+//! Plan templates and action plans in a provider's private workspace.
+
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Enum, OpenApi, ResponseContent};
+use uuid::Uuid;
+
+use pcref_app::{App, WorkspaceRecord};
+use pcref_domain::{
+    self as domain, Competency, EthnicCategory, OrganisationId, Pillar, PlanFilter, PlanId,
+    PlanStatus, TemplateId,
+};
+
+use super::{if_match, page, valid, ApiTags, Deleted};
+use crate::auth::BearerAuth;
+use crate::plan_types::{
+    Fields, NewPlan, NewTemplate, Plan, PlanChanges, PlanPage, Template, TemplatePage,
+};
+use crate::problem::ApiError;
+
+pub struct TemplatesApi;
+pub struct PlansApi;
+
+#[derive(ApiResponse)]
+pub enum TemplateCreated {
+    #[oai(status = 201)]
+    Created(Json<Template>, #[oai(header = "Location")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum PlanCreated {
+    /// The plan; its `ETag` is what an update sends as `If-Match`.
+    #[oai(status = 201)]
+    Created(
+        Json<Plan>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Location")] String,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum PlanFound {
+    /// The plan; its `ETag` is what an update sends as `If-Match`.
+    #[oai(status = 200)]
+    Ok(Json<Plan>, #[oai(header = "ETag")] String),
+}
+
+impl PlanFound {
+    fn from(plan: domain::Plan) -> Self {
+        let tag = plan.version.etag();
+        PlanFound::Ok(Json(plan.into()), tag)
+    }
+}
+
+/// The file formats a plan exports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// An Excel workbook: one sheet per stage, the implementation table as in the tool.
+    Xlsx,
+    /// The implementation table as CSV (UTF-8 with a byte-order mark).
+    Csv,
+}
+
+#[derive(ResponseContent)]
+pub enum ExportedFile {
+    #[oai(content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+    Xlsx(Binary<Vec<u8>>),
+    #[oai(content_type = "text/csv; charset=utf-8")]
+    Csv(Binary<Vec<u8>>),
+}
+
+#[derive(ApiResponse)]
+pub enum PlanExported {
+    /// The file, as an attachment.
+    #[oai(status = 200)]
+    Ok(ExportedFile, #[oai(header = "Content-Disposition")] String),
+}
+
+#[OpenApi(tag = "ApiTags::Templates")]
+impl TemplatesApi {
+    /// List templates
+    ///
+    /// The built-in "PCREF action-planning tool (four stages)" template, and the templates
+    /// of every provider the caller works in.
+    #[oai(path = "/templates", method = "get", operation_id = "list_templates")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Items per page, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<Json<TemplatePage>, ApiError> {
+        let (cursor, limit) = page(cursor.0, limit.0)?;
+        Ok(Json(
+            app.list_templates(&auth.0, cursor, limit).await?.into(),
+        ))
+    }
+
+    /// Get a template
+    #[oai(
+        path = "/templates/:template_id",
+        method = "get",
+        operation_id = "get_template"
+    )]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        template_id: Path<Uuid>,
+    ) -> Result<Json<Template>, ApiError> {
+        let template = app.get_template(&auth.0, TemplateId(template_id.0)).await?;
+        Ok(Json(template.into()))
+    }
+
+    /// Save a plan as a template
+    ///
+    /// Copies the plan's priority areas, goals and actions — without dates, leads' names or
+    /// progress — into a template private to the organisation. Provider admins and editors.
+    #[oai(
+        path = "/organisations/:organisation_id/templates",
+        method = "post",
+        operation_id = "create_template"
+    )]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        organisation_id: Path<Uuid>,
+        body: Json<NewTemplate>,
+    ) -> Result<TemplateCreated, ApiError> {
+        let org = OrganisationId(organisation_id.0);
+        let request = valid(
+            body.0.parse(),
+            app.authorize(&auth.0, WorkspaceRecord::Organisation(org), true),
+        )
+        .await?;
+        let template = app.save_template(&auth.0, org, request).await?;
+        let location = format!("/api/v1/templates/{}", template.id);
+        Ok(TemplateCreated::Created(Json(template.into()), location))
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Plans")]
+impl PlansApi {
+    /// List a provider's action plans
+    ///
+    /// The provider's own members only; to anybody else the workspace does not exist (404).
+    #[allow(clippy::too_many_arguments)]
+    #[oai(
+        path = "/organisations/:organisation_id/plans",
+        method = "get",
+        operation_id = "list_plans"
+    )]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        organisation_id: Path<Uuid>,
+        /// `draft`, `active` or `closed`.
+        status: Query<Option<String>>,
+        /// Plans with a priority area naming this NHS ethnic category code (such as `H`) or
+        /// any code of this broad group (`white`, `mixed`, `asian`, `black`, `other`).
+        ethnic_category: Query<Option<String>>,
+        /// Plans with a goal tied to this competency (such as `co_production`).
+        competency: Query<Option<String>>,
+        /// Plans with a goal under this pillar.
+        pillar: Query<Option<String>>,
+        /// Words in the title, the service, or a priority area's or goal's statement.
+        q: Query<Option<String>>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Items per page, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<Json<PlanPage>, ApiError> {
+        let org = OrganisationId(organisation_id.0);
+        app.authorize(&auth.0, WorkspaceRecord::Organisation(org), false)
+            .await?;
+        let (cursor, limit) = page(cursor.0, limit.0)?;
+        let mut f = Fields::default();
+        let parse = |raw: &Option<String>| {
+            raw.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let filter = PlanFilter {
+            status: parse(&status.0).and_then(|s| f.take(PlanStatus::parse_for("status", &s))),
+            ethnic_categories: parse(&ethnic_category.0)
+                .and_then(|s| f.take(EthnicCategory::parse_filter("ethnic_category", &s))),
+            competency: parse(&competency.0)
+                .and_then(|s| f.take(Competency::parse_for("competency", &s))),
+            pillar: parse(&pillar.0).and_then(|s| f.take(Pillar::parse_for("pillar", &s))),
+            text: parse(&q.0),
+        };
+        f.finish().map_err(ApiError::invalid)?;
+        let plans = app.list_plans(&auth.0, org, filter, cursor, limit).await?;
+        Ok(Json(plans.into()))
+    }
+
+    /// Create an action plan
+    ///
+    /// From scratch, or from a template (`template_id`): the template's stages, and for a
+    /// saved template its priority areas, goals and actions, are copied into the new plan,
+    /// which records where it came from. Provider admins and editors.
+    #[oai(
+        path = "/organisations/:organisation_id/plans",
+        method = "post",
+        operation_id = "create_plan"
+    )]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        organisation_id: Path<Uuid>,
+        body: Json<NewPlan>,
+    ) -> Result<PlanCreated, ApiError> {
+        let org = OrganisationId(organisation_id.0);
+        let request = valid(
+            body.0.parse(),
+            app.authorize(&auth.0, WorkspaceRecord::Organisation(org), true),
+        )
+        .await?;
+        let plan = app.create_plan(&auth.0, org, request).await?;
+        let location = format!("/api/v1/plans/{}", plan.id);
+        let tag = plan.version.etag();
+        Ok(PlanCreated::Created(Json(plan.into()), tag, location))
+    }
+
+    /// Get an action plan
+    #[oai(path = "/plans/:plan_id", method = "get", operation_id = "get_plan")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        plan_id: Path<Uuid>,
+    ) -> Result<PlanFound, ApiError> {
+        Ok(PlanFound::from(
+            app.get_plan(&auth.0, PlanId(plan_id.0)).await?,
+        ))
+    }
+
+    /// Update an action plan
+    ///
+    /// Provider admins and editors. Requires `If-Match` with the `ETag` last read.
+    #[oai(
+        path = "/plans/:plan_id",
+        method = "patch",
+        operation_id = "update_plan"
+    )]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        plan_id: Path<Uuid>,
+        /// The `ETag` from your last read, such as `"3"`.
+        #[oai(name = "If-Match")]
+        #[allow(unused_variables)]
+        if_match_header: Header<Option<String>>,
+        req: &poem::Request,
+        body: Json<PlanChanges>,
+    ) -> Result<PlanFound, ApiError> {
+        let if_match = if_match(req)?;
+        let plan_id = PlanId(plan_id.0);
+        let patch = valid(
+            body.0.parse(),
+            app.authorize(&auth.0, WorkspaceRecord::Plan(plan_id), true),
+        )
+        .await?;
+        let plan = app.update_plan(&auth.0, plan_id, if_match, patch).await?;
+        Ok(PlanFound::from(plan))
+    }
+
+    /// Delete an action plan
+    ///
+    /// A soft delete: the plan and its stages disappear from every read, and the audit log
+    /// keeps them. Provider admins and editors. `If-Match`, when sent, must match.
+    #[oai(
+        path = "/plans/:plan_id",
+        method = "delete",
+        operation_id = "delete_plan"
+    )]
+    async fn delete(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        plan_id: Path<Uuid>,
+        /// The `ETag` from your last read (optional).
+        #[oai(name = "If-Match")]
+        #[allow(unused_variables)]
+        if_match_header: Header<Option<String>>,
+        req: &poem::Request,
+    ) -> Result<Deleted, ApiError> {
+        let if_match = if_match(req)?;
+        app.delete_plan(&auth.0, PlanId(plan_id.0), if_match)
+            .await?;
+        Ok(Deleted::NoContent)
+    }
+
+    /// Export an action plan
+    ///
+    /// `xlsx` (default): an Excel workbook with a summary sheet and one sheet per stage, the
+    /// implementation table with the tool's columns. `csv`: the implementation table.
+    /// Everything in the workspace, leads' names included: the file stays with the provider.
+    #[oai(
+        path = "/plans/:plan_id/export",
+        method = "get",
+        operation_id = "export_plan"
+    )]
+    async fn export(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        plan_id: Path<Uuid>,
+        /// `xlsx` (default) or `csv`.
+        format: Query<Option<ExportFormat>>,
+    ) -> Result<PlanExported, ApiError> {
+        let doc = app.plan_document(&auth.0, PlanId(plan_id.0)).await?;
+        let format = format.0.unwrap_or(ExportFormat::Xlsx);
+        let rendered = match format {
+            ExportFormat::Xlsx => pcref_reports::plan_xlsx(&doc).map(|b| (b, "xlsx")),
+            ExportFormat::Csv => pcref_reports::plan_csv(&doc).map(|b| (b, "csv")),
+        };
+        let (bytes, ext) = rendered.map_err(|e| {
+            tracing::error!(error = %e, "plan export failed");
+            ApiError::internal()
+        })?;
+        let disposition = format!(
+            "attachment; filename=\"{}\"",
+            pcref_reports::plan_file_name(&doc, ext)
+        );
+        let file = match format {
+            ExportFormat::Xlsx => ExportedFile::Xlsx(Binary(bytes)),
+            ExportFormat::Csv => ExportedFile::Csv(Binary(bytes)),
+        };
+        Ok(PlanExported::Ok(file, disposition))
+    }
+}
