@@ -405,6 +405,8 @@ pub struct Alliance {
     pub name: String,
     /// Days an action may go without a progress update before it is flagged stale.
     pub reporting_cycle_days: u32,
+    /// The current version; send it back as `If-Match: "<version>"` (also served as `ETag`).
+    pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -415,6 +417,7 @@ impl From<domain::Alliance> for Alliance {
             id: a.id.as_uuid(),
             name: a.name,
             reporting_cycle_days: a.reporting_cycle_days,
+            version: a.version.0,
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
@@ -444,6 +447,25 @@ impl From<domain::Organisation> for Organisation {
             version: o.version.0,
             created_at: o.created_at,
             updated_at: o.updated_at,
+        }
+    }
+}
+
+/// Fields to change; absent fields stay as they are.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct AllianceChanges {
+    /// 1–200 characters, unique across the installation.
+    pub name: Option<Text>,
+    /// Days an action may go without a progress update before it is flagged stale: 7–366.
+    pub reporting_cycle_days: Option<u32>,
+}
+
+impl Example for AllianceChanges {
+    fn example() -> Self {
+        AllianceChanges {
+            name: None,
+            reporting_cycle_days: Some(92),
         }
     }
 }
@@ -698,6 +720,7 @@ impl Example for Alliance {
             id: examples::ALLIANCE,
             name: "East Midlands PCREF Alliance".into(),
             reporting_cycle_days: 90,
+            version: 1,
             created_at: examples::time(),
             updated_at: examples::time(),
         }

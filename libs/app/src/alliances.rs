@@ -1,15 +1,15 @@
 //! Alliances: bootstrapping the first one from the command line, and reading them.
 
 use pcref_domain::{
-    Alliance, AllianceId, Cursor, DisplayName, Email, Membership, MembershipStatus, Name, Page,
-    PageLimit, Role, TokenName,
+    Alliance, AllianceId, Cursor, DisplayName, Email, IfMatch, Membership, MembershipStatus, Name,
+    Page, PageLimit, Role, TokenName,
 };
 use pcref_store::memberships::MembershipScope;
 use pcref_store::{alliances, memberships, users};
 
 use crate::audit::{self, Actor, AuditScope, Change};
 use crate::identity::issue_token;
-use crate::{now, policy, App, AppError, CreatedToken, Principal};
+use crate::{check_if_match, now, policy, App, AppError, CreatedToken, Principal};
 
 /// What `pcref-hub admin bootstrap` made.
 #[derive(Debug, Clone)]
@@ -103,6 +103,59 @@ impl App {
         policy::read_alliance(p, id)?;
         self.db
             .read(move |conn| alliances::find(conn, id)?.ok_or(AppError::NotFound("alliance")))
+            .await
+    }
+
+    /// Renames the alliance or sets its reporting cycle (`None` leaves a field as it is).
+    pub async fn update_alliance(
+        &self,
+        p: &Principal,
+        id: AllianceId,
+        if_match: Option<IfMatch>,
+        name: Option<Name>,
+        reporting_cycle_days: Option<u32>,
+    ) -> Result<Alliance, AppError> {
+        policy::edit_alliance(p, id)?;
+        let p = p.clone();
+        self.db
+            .write(move |conn| {
+                let before = alliances::find(conn, id)?.ok_or(AppError::NotFound("alliance"))?;
+                check_if_match(if_match.as_ref(), before.version)?;
+                let name = match name {
+                    Some(name) => name,
+                    // Stored names were validated when written.
+                    None => Name::parse(&before.name)
+                        .map_err(|e| AppError::Internal(format!("stored alliance name: {e}")))?,
+                };
+                let cycle = reporting_cycle_days.unwrap_or(before.reporting_cycle_days);
+                if name.as_str() == before.name && cycle == before.reporting_cycle_days {
+                    return Ok(before);
+                }
+                if let Some(existing) = alliances::find_by_name(conn, &name)? {
+                    if existing.id != id {
+                        return Err(AppError::Conflict(format!(
+                            "an alliance named {:?} already exists",
+                            existing.name
+                        )));
+                    }
+                }
+                let after = alliances::update(conn, id, before.version, &name, cycle, now())?
+                    .ok_or(AppError::PreconditionFailed)?;
+                audit::record(
+                    conn,
+                    &Actor::of(&p),
+                    now(),
+                    AuditScope::Alliance(id, None),
+                    Change {
+                        action: "alliance.updated",
+                        target_type: "alliance",
+                        target_id: id.to_string(),
+                        before: Some(audit::alliance_json(&before)),
+                        after: Some(audit::alliance_json(&after)),
+                    },
+                )?;
+                Ok(after)
+            })
             .await
     }
 }

@@ -89,7 +89,12 @@ pub(crate) fn record(
 // What the log keeps of each record: the fields a reviewer needs, never a secret.
 
 pub(crate) fn alliance_json(a: &Alliance) -> Value {
-    json!({ "id": a.id.to_string(), "name": a.name, "version": a.version.0 })
+    json!({
+        "id": a.id.to_string(),
+        "name": a.name,
+        "reporting_cycle_days": a.reporting_cycle_days,
+        "version": a.version.0,
+    })
 }
 
 pub(crate) fn organisation_json(o: &Organisation) -> Value {

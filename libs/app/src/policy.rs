@@ -28,6 +28,15 @@ pub fn create_organisation(p: &Principal, alliance: AllianceId) -> Result<(), Ap
     )
 }
 
+/// Alliance admins rename the alliance and set its reporting cycle.
+pub fn edit_alliance(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_alliance(p, alliance)?;
+    require(
+        p.is_alliance_admin(alliance),
+        "only an alliance admin can change the alliance's settings",
+    )
+}
+
 /// Any member of the alliance reads an organisation's profile.
 pub fn read_organisation(p: &Principal, org: &Organisation) -> Result<(), AppError> {
     if p.is_member_of_alliance(org.alliance_id) {

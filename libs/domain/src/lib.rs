@@ -25,8 +25,8 @@ pub use plans::{
     BUILT_IN_TEMPLATE_ID, MAX_NAME, MAX_PARAGRAPH, MAX_TITLE, MAX_URL,
 };
 pub use records::{
-    AccessToken, Alliance, AuditEntry, AuditVisibility, Membership, MembershipInContext,
-    Organisation, User, DEFAULT_REPORTING_CYCLE_DAYS,
+    reporting_cycle_days, AccessToken, Alliance, AuditEntry, AuditVisibility, Membership,
+    MembershipInContext, Organisation, User, DEFAULT_REPORTING_CYCLE_DAYS,
 };
 pub use reference::{
     ActionStatus, BroadEthnicGroup, Competency, EthnicCategory, Pillar, PlanStatus, Rag,

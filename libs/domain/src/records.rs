@@ -11,6 +11,18 @@ use crate::{
 /// How long an action may go without a progress update unless the alliance says otherwise.
 pub const DEFAULT_REPORTING_CYCLE_DAYS: u32 = 90;
 
+/// An alliance's reporting cycle: from a week to a year.
+pub fn reporting_cycle_days(days: u32) -> Result<u32, crate::ValidationError> {
+    if (7..=366).contains(&days) {
+        Ok(days)
+    } else {
+        Err(crate::ValidationError::new(
+            "reporting_cycle_days",
+            format!("must be between 7 and 366 days (got {days})"),
+        ))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alliance {
     pub id: AllianceId,

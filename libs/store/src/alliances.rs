@@ -87,3 +87,34 @@ pub fn lock(conn: &mut DbConnection, id: AllianceId) -> Result<(), StoreError> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Writes the alliance's name and reporting cycle if it is still at `expected`; `None` when
+/// someone changed it first.
+pub fn update(
+    conn: &mut DbConnection,
+    id: AllianceId,
+    expected: Version,
+    name: &Name,
+    reporting_cycle_days: u32,
+    now: DateTime<Utc>,
+) -> Result<Option<Alliance>, StoreError> {
+    let cycle = i32::try_from(reporting_cycle_days)
+        .map_err(|_| StoreError::Internal("reporting cycle out of range".into()))?;
+    let changed = diesel::update(
+        alliances::table
+            .find(id.to_string())
+            .filter(alliances::version.eq(expected.0)),
+    )
+    .set((
+        alliances::name.eq(name.as_str()),
+        alliances::name_key.eq(name.key()),
+        alliances::reporting_cycle_days.eq(cycle),
+        alliances::version.eq(expected.next().0),
+        alliances::updated_at.eq(to_db_time(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}

@@ -1,18 +1,34 @@
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use pcref_app::{App, Invitee};
-use pcref_domain::{AllianceId, DisplayName, Email};
+use pcref_domain::{AllianceId, DisplayName, Email, Name};
 
-use super::{all_valid, etag, page, ApiTags};
+use super::{all_valid, etag, if_match, page, ApiTags};
 use crate::auth::BearerAuth;
 use crate::problem::ApiError;
-use crate::types::{Alliance, AlliancePage, Invitation, MembershipPage, NewMember};
+use crate::types::{
+    Alliance, AllianceChanges, AlliancePage, Invitation, MembershipPage, NewMember,
+};
 
 pub struct AlliancesApi;
+
+#[derive(ApiResponse)]
+pub enum AllianceFound {
+    /// The alliance; its `ETag` is what an update sends as `If-Match`.
+    #[oai(status = 200)]
+    Ok(Json<Alliance>, #[oai(header = "ETag")] String),
+}
+
+impl AllianceFound {
+    fn from(alliance: pcref_domain::Alliance) -> Self {
+        let tag = alliance.version.etag();
+        AllianceFound::Ok(Json(alliance.into()), tag)
+    }
+}
 
 #[derive(ApiResponse)]
 pub enum MemberInvited {
@@ -81,9 +97,49 @@ impl AlliancesApi {
         auth: BearerAuth,
         app: Data<&App>,
         alliance_id: Path<Uuid>,
-    ) -> Result<Json<Alliance>, ApiError> {
+    ) -> Result<AllianceFound, ApiError> {
         let alliance = app.get_alliance(&auth.0, AllianceId(alliance_id.0)).await?;
-        Ok(Json(alliance.into()))
+        Ok(AllianceFound::from(alliance))
+    }
+
+    /// Update an alliance
+    ///
+    /// Alliance admins rename it or set its reporting cycle: how many days an action may go
+    /// without a progress update before it is flagged stale (90 unless set). Requires
+    /// `If-Match` with the `ETag` last read.
+    #[oai(
+        path = "/alliances/:alliance_id",
+        method = "patch",
+        operation_id = "update_alliance"
+    )]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        alliance_id: Path<Uuid>,
+        /// The `ETag` from your last read, such as `"3"`.
+        #[oai(name = "If-Match")]
+        #[allow(unused_variables)]
+        if_match_header: Header<Option<String>>,
+        req: &poem::Request,
+        body: Json<AllianceChanges>,
+    ) -> Result<AllianceFound, ApiError> {
+        let if_match = if_match(req)?;
+        let (name, cycle) = all_valid(
+            body.0
+                .name
+                .as_ref()
+                .map(|n| Name::parse(n.as_str()))
+                .transpose(),
+            body.0
+                .reporting_cycle_days
+                .map(pcref_domain::reporting_cycle_days)
+                .transpose(),
+        )?;
+        let alliance = app
+            .update_alliance(&auth.0, AllianceId(alliance_id.0), if_match, name, cycle)
+            .await?;
+        Ok(AllianceFound::from(alliance))
     }
 
     /// List alliance-level members

@@ -250,7 +250,160 @@ async fn alliance_members_are_listed_and_invited(backend: Backend) {
     );
 }
 
+/// The alliance admin sets the reporting cycle; it decides when an action is stale.
+async fn the_reporting_cycle_decides_when_an_action_is_stale(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let boot = app.bootstrap("Cycle Alliance", "lead@cycle.example").await;
+    let (aid, admin) = (boot.alliance_id.clone(), boot.admin.clone());
+    let alliance_path = format!("/api/v1/alliances/{aid}");
+
+    let read = app.get(&alliance_path, &admin.token).await;
+    let tag = etag_of(&read);
+    let alliance = expect_status(read, StatusCode::OK).await;
+    assert_eq!(
+        alliance["reporting_cycle_days"], 90,
+        "the default: {alliance}"
+    );
+    assert_eq!(tag, format!("\"{}\"", alliance["version"]));
+
+    // A provider with an action whose last progress update is 30 days old.
+    let provider = app
+        .create_organisation(&admin, &aid, "Cycle Trust", "provider")
+        .await;
+    let editor = app
+        .add_member(
+            &admin,
+            &aid,
+            Some(&provider),
+            "editor@cycle.example",
+            "provider_editor",
+        )
+        .await;
+    let plan = expect_status(
+        app.post(
+            &format!("/api/v1/organisations/{provider}/plans"),
+            &editor.token,
+            json!({ "title": "Cycle plan", "service": "Community" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let plan_id = str_field(&plan, "id");
+    let priority = expect_status(
+        app.post(
+            &format!("/api/v1/plans/{plan_id}/priorities"),
+            &editor.token,
+            json!({ "statement": "Access", "ethnic_categories": ["N"], "communities_consulted": true }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let action = expect_status(
+        app.post(
+            &format!("/api/v1/plans/{plan_id}/actions"),
+            &editor.token,
+            json!({ "priority_id": str_field(&priority, "id"), "description": "Outreach" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let action_path = format!("/api/v1/actions/{}", str_field(&action, "id"));
+    let month_ago = (chrono::Utc::now().date_naive() - chrono::Duration::days(30)).to_string();
+    expect_status(
+        app.post(
+            &format!("{action_path}/updates"),
+            &editor.token,
+            json!({ "reported_on": month_ago, "status": "on_track", "rag": "green", "narrative": "Started" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let stale = |action: &Value| action["stale"].as_bool().expect("stale is a boolean");
+    let read = expect_status(app.get(&action_path, &editor.token).await, StatusCode::OK).await;
+    assert!(!stale(&read), "30 days is within a 90-day cycle: {read}");
+
+    // Only the alliance admin changes it, with If-Match, within 7–366 days.
+    expect_problem(
+        app.patch(
+            &alliance_path,
+            &editor.token,
+            Some(&tag),
+            json!({ "reporting_cycle_days": 14 }),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    expect_problem(
+        app.patch(
+            &alliance_path,
+            &admin.token,
+            None,
+            json!({ "reporting_cycle_days": 14 }),
+        )
+        .await,
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    let problem = expect_problem(
+        app.patch(
+            &alliance_path,
+            &admin.token,
+            Some(&tag),
+            json!({ "reporting_cycle_days": 3 }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "reporting_cycle_days");
+    let updated = expect_status(
+        app.patch(
+            &alliance_path,
+            &admin.token,
+            Some(&tag),
+            json!({ "reporting_cycle_days": 14 }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(updated["reporting_cycle_days"], 14);
+    assert_eq!(updated["name"], "Cycle Alliance");
+    expect_problem(
+        app.patch(
+            &alliance_path,
+            &admin.token,
+            Some(&tag),
+            json!({ "reporting_cycle_days": 30 }),
+        )
+        .await,
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+
+    let read = expect_status(app.get(&action_path, &editor.token).await, StatusCode::OK).await;
+    assert!(stale(&read), "30 days is past a 14-day cycle: {read}");
+
+    let audit = expect_status(
+        app.get(
+            &format!("{alliance_path}/audit?action=alliance.updated"),
+            &admin.token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(audit["items"][0]["before"]["reporting_cycle_days"], 90);
+    assert_eq!(audit["items"][0]["after"]["reporting_cycle_days"], 14);
+}
+
 backend_tests!(
+    the_reporting_cycle_decides_when_an_action_is_stale,
     each_admin_sees_only_their_own_alliance,
     a_board_member_of_a_second_alliance_sees_both,
     an_alliance_you_are_not_in_is_not_found,
