@@ -364,7 +364,7 @@ async fn call(
 }
 
 /// The README's tour, against the real binary: bootstrap, two organisations, an invitation,
-/// and the member's own view.
+/// the member's own view, and an action plan from the built-in template, exported.
 #[tokio::test]
 async fn the_readme_tour_works_against_the_binary() {
     let dir = TempDir::new();
@@ -437,5 +437,58 @@ async fn the_readme_tour_works_against_the_binary() {
     assert_eq!(
         me["memberships"][0]["organisation_name"],
         "Example Healthcare NHS Trust"
+    );
+
+    // The lead's action plan, from the built-in template, exported as a workbook.
+    let (status, templates) = call(
+        GET,
+        &format!("{base}/api/v1/templates"),
+        Some(&member_token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let template = templates["items"][0]["id"]
+        .as_str()
+        .expect("built-in template")
+        .to_owned();
+    let (status, plan) = call(
+        POST,
+        &format!("{base}/api/v1/organisations/{provider}/plans"),
+        Some(&member_token),
+        Some(serde_json::json!({"title": "PCREF action plan 2026/27", "service": "Adult acute inpatient services", "template_id": template})),
+    )
+    .await;
+    assert_eq!(status, 201, "{plan}");
+    assert_eq!(plan["stages"].as_array().map(Vec::len), Some(4), "{plan}");
+    let plan_id = plan["id"].as_str().expect("plan id").to_owned();
+    let (status, refused) = call(
+        POST,
+        &format!("{base}/api/v1/plans/{plan_id}/priorities"),
+        Some(&member_token),
+        Some(serde_json::json!({"statement": "Fewer detentions", "ethnic_categories": ["BAME"], "communities_consulted": false})),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "ethnic_categories");
+    let export = reqwest::Client::new()
+        .get(format!("{base}/api/v1/plans/{plan_id}/export?format=xlsx"))
+        .bearer_auth(&member_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(export.status().as_u16(), 200);
+    let bytes = export.bytes().await.expect("workbook");
+    assert!(bytes.starts_with(b"PK"), "an XLSX file is a zip archive");
+    let (status, _) = call(
+        GET,
+        &format!("{base}/api/v1/plans/{plan_id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status, 404,
+        "the alliance admin does not see a provider's plan"
     );
 }
