@@ -2,10 +2,19 @@
 //! its own tenant, a sibling organisation and another alliance, compared with a table written
 //! out by hand (deliberately not computed from `policy.rs`).
 //!
+//! The alliance side of the hub (alliances, organisations, memberships, tokens) and the
+//! providers' private workspaces (action plans, their priority areas, goals, actions and
+//! progress updates, saved templates) are both walked, as are the public reference lists and
+//! the built-in template. Every provider here has a standing plan with one record of each
+//! stage and a saved template, built through the API by the provider's own editor.
+//!
 //! Besides the status of each cell it checks that refusals are problem+json, that nothing of
-//! the other alliance (or of the tenant refused) shows in any body, that a 404 for something
+//! the other alliance (or of the tenant refused) shows in any body, that nothing of a
+//! provider's workspace shows to anybody outside the provider, that a 404 for something
 //! hidden reads exactly like a 404 for an id that does not exist, and that every operation
-//! refuses a request without credentials, or with a bad token, with 401 and a `WWW-Authenticate`.
+//! that needs a token refuses a request without one, or with a bad one, with 401 and a
+//! `WWW-Authenticate`. A last check holds the table against the OpenAPI document, so that an
+//! operation added to the API without a row here fails the test.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -35,6 +44,7 @@ enum Op {
     ListAlliances,
     AcceptInvitation,
     GetAlliance,
+    UpdateAlliance,
     ListOrganisations,
     CreateOrganisation,
     ListAllianceMembers,
@@ -51,6 +61,36 @@ enum Op {
     GetAllianceMembership,
     UpdateAllianceMembership,
     RemoveAllianceMembership,
+    ListEthnicCategories,
+    ListCompetencies,
+    ListPillars,
+    ListTemplates,
+    GetBuiltInTemplate,
+    GetSavedTemplate,
+    CreateTemplate,
+    ListPlans,
+    CreatePlan,
+    GetPlan,
+    UpdatePlan,
+    DeletePlan,
+    ExportPlan,
+    ListPriorities,
+    CreatePriority,
+    GetPriority,
+    UpdatePriority,
+    DeletePriority,
+    ListGoals,
+    CreateGoal,
+    GetGoal,
+    UpdateGoal,
+    DeleteGoal,
+    ListActions,
+    CreateAction,
+    GetAction,
+    UpdateAction,
+    DeleteAction,
+    ListProgressUpdates,
+    CreateProgressUpdate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +109,14 @@ const TENANTS: [Tenant; 3] = [Tenant::Own, Tenant::Sibling, Tenant::Foreign];
 /// alliance B. Every organisation here has an active admin of its own, so the alliance admin
 /// may remove its members but no longer give anyone a role in it (the hand-over before that is
 /// tested in api/v1/memberships.rs).
+///
+/// The workspace rows are different: a provider's workspace exists only for the provider's
+/// own members (its admins and editors write, its viewers read), and to everybody else — VCSE
+/// roles, the alliance admin, the board, other providers — it reads as not found. There,
+/// "own" is provider P's workspace for every role (the VCSE V has no workspace, so VCSE roles
+/// are walked against P's), "sibling" is P2's and "foreign" is alliance B's P. Saved templates
+/// belong to a workspace too; the built-in template and the reference lists are everybody's
+/// (the reference lists need no token at all).
 #[rustfmt::skip]
 const MATRIX: &[(Op, [&str; 3])] = &[
     //  operation                          own        sibling    foreign
@@ -79,6 +127,7 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::ListAlliances,                 ["AAAAAAA", "",        ""       ]),
     (Op::AcceptInvitation,              ["AAAAAAA", "",        ""       ]),
     (Op::GetAlliance,                   ["AAAAAAA", "",        "HHHHHHH"]),
+    (Op::UpdateAlliance,                ["FFFFFAF", "",        "HHHHHHH"]),
     (Op::ListOrganisations,             ["AAAAAAA", "",        "HHHHHHH"]),
     (Op::CreateOrganisation,            ["FFFFFAF", "",        "HHHHHHH"]),
     (Op::ListAllianceMembers,           ["FFFFFAA", "",        "HHHHHHH"]),
@@ -95,7 +144,42 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::GetAllianceMembership,         ["FFFFFAA", "",        "HHHHHHH"]),
     (Op::UpdateAllianceMembership,      ["FFFFFAF", "",        "HHHHHHH"]),
     (Op::RemoveAllianceMembership,      ["FFFFFAF", "",        "HHHHHHH"]),
+    // Reference data and templates.
+    (Op::ListEthnicCategories,          ["AAAAAAA", "",        ""       ]),
+    (Op::ListCompetencies,              ["AAAAAAA", "",        ""       ]),
+    (Op::ListPillars,                   ["AAAAAAA", "",        ""       ]),
+    (Op::ListTemplates,                 ["AAAAAAA", "",        ""       ]),
+    (Op::GetBuiltInTemplate,            ["AAAAAAA", "",        ""       ]),
+    (Op::GetSavedTemplate,              ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::CreateTemplate,                ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    // The private workspace: "own" is provider P's for every role.
+    (Op::ListPlans,                     ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::CreatePlan,                    ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::GetPlan,                       ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::UpdatePlan,                    ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::DeletePlan,                    ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::ExportPlan,                    ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::ListPriorities,                ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::CreatePriority,                ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::GetPriority,                   ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::UpdatePriority,                ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::DeletePriority,                ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::ListGoals,                     ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::CreateGoal,                    ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::GetGoal,                       ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::UpdateGoal,                    ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::DeleteGoal,                    ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::ListActions,                   ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::CreateAction,                  ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::GetAction,                     ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::UpdateAction,                  ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::DeleteAction,                  ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::ListProgressUpdates,           ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::CreateProgressUpdate,          ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
 ];
+
+/// The built-in "PCREF action-planning tool (four stages)" template, seeded by a migration.
+const BUILT_IN_TEMPLATE: &str = "00000000-0000-7000-8000-000000000001";
 
 impl Op {
     /// The OpenAPI operation id, the method and the path (`{id}` stands for the path id).
@@ -112,6 +196,7 @@ impl Op {
                 "/api/v1/invitations/accept",
             ),
             Op::GetAlliance => ("get_alliance", Method::GET, "/api/v1/alliances/{id}"),
+            Op::UpdateAlliance => ("update_alliance", Method::PATCH, "/api/v1/alliances/{id}"),
             Op::ListOrganisations => (
                 "list_organisations",
                 Method::GET,
@@ -175,6 +260,73 @@ impl Op {
                 Method::DELETE,
                 "/api/v1/memberships/{id}",
             ),
+            Op::ListEthnicCategories => (
+                "list_ethnic_categories",
+                Method::GET,
+                "/api/v1/reference/ethnic-categories",
+            ),
+            Op::ListCompetencies => (
+                "list_competencies",
+                Method::GET,
+                "/api/v1/reference/competencies",
+            ),
+            Op::ListPillars => ("list_pillars", Method::GET, "/api/v1/reference/pillars"),
+            Op::ListTemplates => ("list_templates", Method::GET, "/api/v1/templates"),
+            Op::GetBuiltInTemplate | Op::GetSavedTemplate => {
+                ("get_template", Method::GET, "/api/v1/templates/{id}")
+            }
+            Op::CreateTemplate => (
+                "create_template",
+                Method::POST,
+                "/api/v1/organisations/{id}/templates",
+            ),
+            Op::ListPlans => (
+                "list_plans",
+                Method::GET,
+                "/api/v1/organisations/{id}/plans",
+            ),
+            Op::CreatePlan => (
+                "create_plan",
+                Method::POST,
+                "/api/v1/organisations/{id}/plans",
+            ),
+            Op::GetPlan => ("get_plan", Method::GET, "/api/v1/plans/{id}"),
+            Op::UpdatePlan => ("update_plan", Method::PATCH, "/api/v1/plans/{id}"),
+            Op::DeletePlan => ("delete_plan", Method::DELETE, "/api/v1/plans/{id}"),
+            Op::ExportPlan => ("export_plan", Method::GET, "/api/v1/plans/{id}/export"),
+            Op::ListPriorities => (
+                "list_priorities",
+                Method::GET,
+                "/api/v1/plans/{id}/priorities",
+            ),
+            Op::CreatePriority => (
+                "create_priority",
+                Method::POST,
+                "/api/v1/plans/{id}/priorities",
+            ),
+            Op::GetPriority => ("get_priority", Method::GET, "/api/v1/priorities/{id}"),
+            Op::UpdatePriority => ("update_priority", Method::PATCH, "/api/v1/priorities/{id}"),
+            Op::DeletePriority => ("delete_priority", Method::DELETE, "/api/v1/priorities/{id}"),
+            Op::ListGoals => ("list_goals", Method::GET, "/api/v1/plans/{id}/goals"),
+            Op::CreateGoal => ("create_goal", Method::POST, "/api/v1/plans/{id}/goals"),
+            Op::GetGoal => ("get_goal", Method::GET, "/api/v1/goals/{id}"),
+            Op::UpdateGoal => ("update_goal", Method::PATCH, "/api/v1/goals/{id}"),
+            Op::DeleteGoal => ("delete_goal", Method::DELETE, "/api/v1/goals/{id}"),
+            Op::ListActions => ("list_actions", Method::GET, "/api/v1/plans/{id}/actions"),
+            Op::CreateAction => ("create_action", Method::POST, "/api/v1/plans/{id}/actions"),
+            Op::GetAction => ("get_action", Method::GET, "/api/v1/actions/{id}"),
+            Op::UpdateAction => ("update_action", Method::PATCH, "/api/v1/actions/{id}"),
+            Op::DeleteAction => ("delete_action", Method::DELETE, "/api/v1/actions/{id}"),
+            Op::ListProgressUpdates => (
+                "list_progress_updates",
+                Method::GET,
+                "/api/v1/actions/{id}/updates",
+            ),
+            Op::CreateProgressUpdate => (
+                "create_progress_update",
+                Method::POST,
+                "/api/v1/actions/{id}/updates",
+            ),
         }
     }
 
@@ -192,13 +344,55 @@ impl Op {
             | Op::RemoveAllianceMembership => {
                 format!("{id} (alliance-level)")
             }
+            Op::GetBuiltInTemplate => format!("{id} (built-in)"),
+            Op::GetSavedTemplate => format!("{id} (saved by a provider)"),
             _ => id.to_owned(),
         }
     }
 
-    /// Every operation but accepting an invitation needs a bearer token.
+    /// Every operation needs a bearer token but accepting an invitation (the code is the
+    /// credential) and the public reference lists.
     fn authenticated(self) -> bool {
-        self != Op::AcceptInvitation
+        !matches!(
+            self,
+            Op::AcceptInvitation
+                | Op::ListEthnicCategories
+                | Op::ListCompetencies
+                | Op::ListPillars
+        )
+    }
+
+    /// Operations on a provider's private workspace, whose "own" target is provider P's
+    /// workspace whatever the caller's role.
+    fn in_workspace(self) -> bool {
+        matches!(
+            self,
+            Op::GetSavedTemplate
+                | Op::CreateTemplate
+                | Op::ListPlans
+                | Op::CreatePlan
+                | Op::GetPlan
+                | Op::UpdatePlan
+                | Op::DeletePlan
+                | Op::ExportPlan
+                | Op::ListPriorities
+                | Op::CreatePriority
+                | Op::GetPriority
+                | Op::UpdatePriority
+                | Op::DeletePriority
+                | Op::ListGoals
+                | Op::CreateGoal
+                | Op::GetGoal
+                | Op::UpdateGoal
+                | Op::DeleteGoal
+                | Op::ListActions
+                | Op::CreateAction
+                | Op::GetAction
+                | Op::UpdateAction
+                | Op::DeleteAction
+                | Op::ListProgressUpdates
+                | Op::CreateProgressUpdate
+        )
     }
 }
 
@@ -212,14 +406,31 @@ impl Tenant {
     }
 }
 
-/// An organisation, its own admin (who invites its members once it has one) and the emails
-/// of its members (its private markers).
+/// An organisation, its own admin (who invites its members once it has one), the emails of
+/// its members (its private markers) and, for a provider, its private workspace.
 struct Org {
     id: String,
     name: String,
     kind: &'static str,
     admin: Actor,
     emails: Vec<String>,
+    workspace: Option<Workspace>,
+}
+
+/// A provider's private workspace as built for the walk: a standing plan with one priority
+/// area, goal, action and progress update, and a template saved from that plan.
+struct Workspace {
+    /// The provider's editor, who sets up every target in the workspace.
+    editor: Actor,
+    plan_id: String,
+    priority_id: String,
+    goal_id: String,
+    action_id: String,
+    template_id: String,
+    /// What is written in it (the plan's title, the priority area's and the goal's
+    /// statements, the action's description and lead, the update's narrative, the
+    /// template's name): nobody outside the provider may ever read these.
+    markers: Vec<String>,
 }
 
 impl Org {
@@ -268,8 +479,171 @@ impl Side {
         for org in [&self.p, &self.p2, &self.v] {
             markers.push(org.name.clone());
             markers.extend(org.emails.iter().cloned());
+            markers.extend(org.workspace_markers().iter().cloned());
         }
         markers
+    }
+}
+
+impl Org {
+    fn workspace(&self) -> &Workspace {
+        self.workspace
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no workspace", self.name))
+    }
+
+    fn workspace_markers(&self) -> &[String] {
+        self.workspace
+            .as_ref()
+            .map_or(&[], |w| w.markers.as_slice())
+    }
+
+    /// Everything private to this organisation: its members' emails and its workspace.
+    fn all_markers(&self) -> Vec<String> {
+        let mut markers = self.emails.clone();
+        markers.extend(self.workspace_markers().iter().cloned());
+        markers
+    }
+}
+
+/// Creates a record as `who` with a POST that must answer 201, and returns the record and
+/// its `ETag` (empty when the answer has none).
+async fn create_record(app: &TestApp, who: &Actor, path: &str, body: Value) -> (Value, String) {
+    let response = app.post(path, &who.token, body).await;
+    let tag = response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (expect_status(response, StatusCode::CREATED).await, tag)
+}
+
+fn plan_body(title: &str) -> Value {
+    json!({ "title": title, "service": "Community mental health team" })
+}
+
+fn priority_body(statement: &str) -> Value {
+    json!({
+        "statement": statement,
+        "ethnic_categories": ["M", "N"],
+        "communities_consulted": true,
+    })
+}
+
+fn goal_body(statement: &str) -> Value {
+    json!({
+        "statement": statement,
+        "measure": "Detentions per 100,000 adults, by ethnic category",
+        "target": "Half the gap of the baseline year",
+        "deadline": "2027-03-31",
+        "competencies": ["co_production"],
+        "pillar": "data",
+    })
+}
+
+fn action_body(priority_id: &str, description: &str, lead_name: &str) -> Value {
+    json!({
+        "priority_id": priority_id,
+        "description": description,
+        "lead_name": lead_name,
+    })
+}
+
+fn progress_body(narrative: &str) -> Value {
+    json!({ "status": "on_track", "rag": "green", "narrative": narrative })
+}
+
+/// A fresh record in a workspace, created by its editor: its id, `ETag` and the text it
+/// holds (a private marker of the cell).
+struct Fresh {
+    id: String,
+    tag: String,
+    text: String,
+}
+
+async fn fresh(app: &TestApp, editor: &Actor, path: String, body: Value, text: String) -> Fresh {
+    let (record, tag) = create_record(app, editor, &path, body).await;
+    assert!(!tag.is_empty(), "POST {path} answered without an ETag");
+    Fresh {
+        id: str_field(&record, "id"),
+        tag,
+        text,
+    }
+}
+
+/// Builds a provider's standing workspace through the API, as the provider's editor.
+/// `label` ("Alpha Provider", "Alpha Sibling", …) makes everything in it unique.
+async fn build_workspace(app: &TestApp, org_id: &str, editor: Actor, label: &str) -> Workspace {
+    let title = format!("{label} Equity Plan");
+    let priority = format!("{label} priority: access to crisis care for Black African adults");
+    let goal = format!("{label} goal: halve the gap in detention rates");
+    let description = format!("{label} action: co-produce a crisis pathway");
+    let lead = format!("Lead Person {label}");
+    let narrative = format!("{label} progress: pathway drafted with community partners");
+    let template = format!("{label} Saved Template");
+
+    let (plan, _) = create_record(
+        app,
+        &editor,
+        &format!("/api/v1/organisations/{org_id}/plans"),
+        plan_body(&title),
+    )
+    .await;
+    let plan_id = str_field(&plan, "id");
+    let (priority_record, _) = create_record(
+        app,
+        &editor,
+        &format!("/api/v1/plans/{plan_id}/priorities"),
+        priority_body(&priority),
+    )
+    .await;
+    let priority_id = str_field(&priority_record, "id");
+    let (goal_record, _) = create_record(
+        app,
+        &editor,
+        &format!("/api/v1/plans/{plan_id}/goals"),
+        goal_body(&goal),
+    )
+    .await;
+    let (action, _) = create_record(
+        app,
+        &editor,
+        &format!("/api/v1/plans/{plan_id}/actions"),
+        action_body(&priority_id, &description, &lead),
+    )
+    .await;
+    let action_id = str_field(&action, "id");
+    create_record(
+        app,
+        &editor,
+        &format!("/api/v1/actions/{action_id}/updates"),
+        progress_body(&narrative),
+    )
+    .await;
+    let (saved, _) = create_record(
+        app,
+        &editor,
+        &format!("/api/v1/organisations/{org_id}/templates"),
+        json!({ "from_plan_id": plan_id, "name": template }),
+    )
+    .await;
+    Workspace {
+        editor,
+        plan_id,
+        priority_id,
+        goal_id: str_field(&goal_record, "id"),
+        action_id,
+        template_id: str_field(&saved, "id"),
+        markers: vec![
+            title,
+            priority,
+            goal,
+            description,
+            lead,
+            narrative,
+            template,
+        ],
     }
 }
 
@@ -353,6 +727,11 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
         )
         .await;
 
+    let p_workspace =
+        build_workspace(app, &p, actors[1].clone(), &format!("{title} Provider")).await;
+    let p2_workspace =
+        build_workspace(app, &p2, p2_editor.clone(), &format!("{title} Sibling")).await;
+
     let emails = |range: std::ops::Range<usize>| {
         actors[range]
             .iter()
@@ -370,6 +749,7 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
             kind: "provider",
             admin: p_admin,
             emails: emails(0..3),
+            workspace: Some(p_workspace),
         },
         p2: Org {
             id: p2,
@@ -377,6 +757,7 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
             kind: "provider",
             emails: vec![p2_admin.email.clone(), p2_editor.email],
             admin: p2_admin,
+            workspace: Some(p2_workspace),
         },
         v: Org {
             id: v,
@@ -384,6 +765,7 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
             kind: "vcse",
             admin: v_admin,
             emails: emails(3..5),
+            workspace: None,
         },
         domain,
         alliance_id: aid,
@@ -452,6 +834,9 @@ async fn prepare(
     tenant: Tenant,
     n: usize,
 ) -> Prepared {
+    if op.in_workspace() {
+        return prepare_in_workspace(app, world, op, tenant, n).await;
+    }
     let side = match tenant {
         Tenant::Own | Tenant::Sibling => &world.a,
         Tenant::Foreign => &world.b,
@@ -464,7 +849,14 @@ async fn prepare(
     let caller_email = |what: &str| format!("{what}.{n}@{}", world.a.domain);
     let fresh_target_email = |what: &str| format!("{what}.{n}@{}", side.domain);
     match op {
-        Op::GetMe | Op::ListMyTokens | Op::ListAlliances => Prepared::plain(),
+        Op::GetMe
+        | Op::ListMyTokens
+        | Op::ListAlliances
+        | Op::ListEthnicCategories
+        | Op::ListCompetencies
+        | Op::ListPillars
+        | Op::ListTemplates => Prepared::plain(),
+        Op::GetBuiltInTemplate => Prepared::on(BUILT_IN_TEMPLATE),
         Op::CreateMyToken => {
             Prepared::plain().with_body(json!({ "name": format!("matrix token {n}") }))
         }
@@ -516,6 +908,21 @@ async fn prepare(
             })),
         Op::GetOrganisation | Op::ListOrganisationMembers | Op::ListOrganisationAudit => {
             Prepared::on(&org.id).markers(&org.emails)
+        }
+        Op::UpdateAlliance => {
+            // The alliance's own admin reads the current ETag; the caller sends it.
+            let read = app
+                .get(
+                    &format!("/api/v1/alliances/{}", side.alliance_id),
+                    &side.admin().token,
+                )
+                .await;
+            let tag = etag_of(&read);
+            expect_status(read, StatusCode::OK).await;
+            Prepared::on(&side.alliance_id)
+                .markers(&side.alliance_emails)
+                .if_match(&tag)
+                .with_body(json!({ "reporting_cycle_days": 60 + n % 30 }))
         }
         Op::UpdateOrganisation => {
             let read = app
@@ -585,6 +992,133 @@ async fn prepare(
                 prepared
             }
         }
+        _ => unreachable!("{} is walked in a workspace", op.label()),
+    }
+}
+
+/// Sets up the target of a workspace cell: in provider P's workspace for every role on the
+/// "own" tenant, in P2's on the "sibling" one and in alliance B's P on the "foreign" one.
+/// Targets are set up by that provider's own editor; what the operation changes is fresh.
+async fn prepare_in_workspace(
+    app: &TestApp,
+    world: &World,
+    op: Op,
+    tenant: Tenant,
+    n: usize,
+) -> Prepared {
+    let org = match tenant {
+        Tenant::Own => &world.a.p,
+        Tenant::Sibling => &world.a.p2,
+        Tenant::Foreign => &world.b.p,
+    };
+    let ws = org.workspace();
+    let editor = &ws.editor;
+    let label = &org.name;
+    let markers = org.all_markers();
+    let at = |id: &str| Prepared::on(id).markers(&markers);
+    match op {
+        Op::GetSavedTemplate => at(&ws.template_id),
+        Op::ListPlans => at(&org.id),
+        Op::CreatePlan => at(&org.id).with_body(plan_body(&format!("Matrix Plan {n}"))),
+        Op::CreateTemplate => at(&org.id).with_body(json!({
+            "from_plan_id": ws.plan_id,
+            "name": format!("Matrix Template {n}"),
+        })),
+        Op::GetPlan | Op::ExportPlan | Op::ListPriorities | Op::ListGoals | Op::ListActions => {
+            at(&ws.plan_id)
+        }
+        Op::CreatePriority => {
+            at(&ws.plan_id).with_body(priority_body(&format!("Matrix priority {n}")))
+        }
+        Op::CreateGoal => at(&ws.plan_id).with_body(goal_body(&format!("Matrix goal {n}"))),
+        Op::CreateAction => at(&ws.plan_id).with_body(action_body(
+            &ws.priority_id,
+            &format!("Matrix action {n}"),
+            &format!("Matrix Lead {n}"),
+        )),
+        Op::GetPriority => at(&ws.priority_id),
+        Op::GetGoal => at(&ws.goal_id),
+        Op::GetAction | Op::ListProgressUpdates => at(&ws.action_id),
+        Op::CreateProgressUpdate => {
+            at(&ws.action_id).with_body(progress_body(&format!("Matrix progress {n}")))
+        }
+        Op::UpdatePlan | Op::DeletePlan => {
+            let text = format!("Fresh plan {n} of {label}");
+            let target = fresh(
+                app,
+                editor,
+                format!("/api/v1/organisations/{}/plans", org.id),
+                plan_body(&text),
+                text,
+            )
+            .await;
+            let prepared = at(&target.id).markers(&[target.text]);
+            if op == Op::UpdatePlan {
+                prepared
+                    .if_match(&target.tag)
+                    .with_body(json!({ "title": format!("Matrix renamed plan {n}") }))
+            } else {
+                prepared
+            }
+        }
+        Op::UpdatePriority | Op::DeletePriority => {
+            let text = format!("Fresh priority {n} of {label}");
+            let target = fresh(
+                app,
+                editor,
+                format!("/api/v1/plans/{}/priorities", ws.plan_id),
+                priority_body(&text),
+                text,
+            )
+            .await;
+            let prepared = at(&target.id).markers(&[target.text]);
+            if op == Op::UpdatePriority {
+                prepared
+                    .if_match(&target.tag)
+                    .with_body(json!({ "statement": format!("Matrix restated priority {n}") }))
+            } else {
+                prepared
+            }
+        }
+        Op::UpdateGoal | Op::DeleteGoal => {
+            let text = format!("Fresh goal {n} of {label}");
+            let target = fresh(
+                app,
+                editor,
+                format!("/api/v1/plans/{}/goals", ws.plan_id),
+                goal_body(&text),
+                text,
+            )
+            .await;
+            let prepared = at(&target.id).markers(&[target.text]);
+            if op == Op::UpdateGoal {
+                prepared
+                    .if_match(&target.tag)
+                    .with_body(json!({ "statement": format!("Matrix restated goal {n}") }))
+            } else {
+                prepared
+            }
+        }
+        Op::UpdateAction | Op::DeleteAction => {
+            let text = format!("Fresh lead {n} of {label}");
+            let target = fresh(
+                app,
+                editor,
+                format!("/api/v1/plans/{}/actions", ws.plan_id),
+                action_body(&ws.priority_id, &format!("Fresh action {n}"), &text),
+                text,
+            )
+            .await;
+            let prepared = at(&target.id).markers(&[target.text]);
+            if op == Op::UpdateAction {
+                prepared
+                    .if_match(&target.tag)
+                    .with_body(json!({ "description": format!("Matrix redescribed action {n}") }))
+            } else {
+                prepared
+            }
+        }
+        _ => unreachable!("{} is not a workspace operation", op.label()),
     }
 }
 
@@ -626,7 +1160,9 @@ async fn answer(request: RequestBuilder) -> Answer {
     };
     let content_type = header("content-type").unwrap_or_default();
     let www_authenticate = header("www-authenticate");
-    let text = response.text().await.expect("read a response body");
+    // Read as bytes: an export is a binary file, which only has to survive the marker search.
+    let bytes = response.bytes().await.expect("read a response body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
     Answer {
         status,
@@ -634,6 +1170,15 @@ async fn answer(request: RequestBuilder) -> Answer {
         www_authenticate,
         text,
         json,
+    }
+}
+
+/// The body of an answer for a failure message: the text, or a note of what a file was.
+fn shown(answer: &Answer) -> String {
+    if answer.content_type.contains("json") || answer.content_type.starts_with("text/") {
+        answer.text.clone()
+    } else {
+        format!("({} bytes of {:?})", answer.text.len(), answer.content_type)
     }
 }
 
@@ -675,6 +1220,10 @@ struct Walk<'w> {
     app: &'w TestApp,
     world: &'w World,
     foreign_markers: Vec<String>,
+    /// Provider P's workspace: only P's own members may read it.
+    own_workspace_markers: Vec<String>,
+    /// Provider P2's workspace: nobody walking may read it.
+    sibling_workspace_markers: Vec<String>,
     cells: usize,
     counter: usize,
     failures: Vec<String>,
@@ -701,7 +1250,8 @@ impl Walk<'_> {
             ROLES[role],
             tenant.name()
         );
-        let fail = |why: String| format!("{cell}: {why}; got {} {}", got.status.as_u16(), got.text);
+        let fail =
+            |why: String| format!("{cell}: {why}; got {} {}", got.status.as_u16(), shown(&got));
         let mut failures = Vec::new();
 
         let (wanted, matches) = match expected {
@@ -729,6 +1279,30 @@ impl Walk<'_> {
             failures.push(fail(format!(
                 "the body shows alliance B's private data {foreign:?}"
             )));
+        }
+        let sibling = leaked(&got.text, &self.sibling_workspace_markers);
+        if !sibling.is_empty() {
+            failures.push(fail(format!(
+                "the body shows provider P2's private workspace {sibling:?}"
+            )));
+        }
+        if !ROLES[role].starts_with("provider") {
+            let own = leaked(&got.text, &self.own_workspace_markers);
+            if !own.is_empty() {
+                failures.push(fail(format!(
+                    "the body shows provider P's private workspace to an outsider {own:?}"
+                )));
+            }
+        }
+        if op == Op::ExportPlan && got.status.is_success() {
+            let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            if !got.content_type.starts_with(xlsx) || !got.text.starts_with("PK") {
+                failures.push(format!(
+                    "{cell}: expected an XLSX workbook; got {} {:?}",
+                    got.status.as_u16(),
+                    got.content_type
+                ));
+            }
         }
         if op == Op::ListAlliances && got.status.is_success() {
             let ids: Vec<&Value> = got.json["items"]
@@ -797,6 +1371,8 @@ async fn authorization_matrix(backend: Backend) {
         app: &app,
         world: &world,
         foreign_markers: world.b.private_markers(),
+        own_workspace_markers: world.a.p.workspace_markers().to_vec(),
+        sibling_workspace_markers: world.a.p2.workspace_markers().to_vec(),
         cells: 0,
         counter: 0,
         failures: Vec::new(),
@@ -902,3 +1478,49 @@ async fn authorization_matrix(backend: Backend) {
 }
 
 backend_tests!(authorization_matrix);
+
+/// The table against the OpenAPI document: every operation the API serves has a row, and
+/// every row's operation id, method and path are the API's.
+#[test]
+fn authorization_matrix_covers_every_operation() {
+    let document: Value =
+        serde_json::from_str(&pcref_api::openapi_json()).expect("the OpenAPI document is JSON");
+    let placeholder = |path: &str| {
+        let mut out = String::new();
+        let mut in_braces = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    in_braces = true;
+                    out.push_str("{id}");
+                }
+                '}' => in_braces = false,
+                _ if in_braces => {}
+                _ => out.push(c),
+            }
+        }
+        out
+    };
+    let mut served = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            if let Some(id) = operation["operationId"].as_str() {
+                served.insert((id.to_owned(), method.to_uppercase(), placeholder(path)));
+            }
+        }
+    }
+    let walked: BTreeSet<(String, String, String)> = MATRIX
+        .iter()
+        .map(|(op, _)| {
+            let (id, method, path) = op.spec();
+            (id.to_owned(), method.to_string(), path.to_owned())
+        })
+        .collect();
+    let unwalked: Vec<_> = served.difference(&walked).collect();
+    let unknown: Vec<_> = walked.difference(&served).collect();
+    assert!(
+        unwalked.is_empty() && unknown.is_empty(),
+        "operations the API serves without a row in the matrix: {unwalked:?}; \
+         rows the API does not serve (operation id, method, path): {unknown:?}"
+    );
+}
