@@ -196,6 +196,20 @@ fn patch_value<T: Clone>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
+fn day(field: &str, d: Option<NaiveDate>) -> Result<Option<NaiveDate>, ValidationError> {
+    d.map(|d| domain::plan_date(field, d)).transpose()
+}
+
+fn patch_day(
+    field: &str,
+    d: &MaybeUndefined<NaiveDate>,
+) -> Result<Option<Option<NaiveDate>>, ValidationError> {
+    match patch_value(d) {
+        Some(Some(d)) => domain::plan_date(field, d).map(|d| Some(Some(d))),
+        other => Ok(other),
+    }
+}
+
 fn texts(list: &[Text]) -> Vec<&str> {
     list.iter().map(Text::as_str).collect()
 }
@@ -511,14 +525,22 @@ impl NewPlan {
                 .as_ref()
                 .map_or(Ok(domain::PlanStatus::Draft), |s| s.parse("status")),
         );
+        let starts = f.take(day("period_starts_on", self.period_starts_on));
+        let ends = f.take(day("period_ends_on", self.period_ends_on));
+        f.take(domain::ordered_dates(
+            "period_starts_on",
+            starts.flatten(),
+            "period_ends_on",
+            ends.flatten(),
+        ));
         f.finish()?;
         let fields = domain::PlanDraft {
             title: title_v.unwrap_or_default(),
             service: service.unwrap_or_default(),
             owner_user_id: self.owner_user_id.map(domain::UserId),
             status: status.unwrap_or(domain::PlanStatus::Draft),
-            period_starts_on: self.period_starts_on,
-            period_ends_on: self.period_ends_on,
+            period_starts_on: starts.flatten(),
+            period_ends_on: ends.flatten(),
         }
         .check()
         .map_err(|e| vec![e])?;
@@ -552,14 +574,16 @@ impl PlanChanges {
                 .transpose(),
         );
         let status = f.take(self.status.as_ref().map(|s| s.parse("status")).transpose());
+        let starts = f.take(patch_day("period_starts_on", &self.period_starts_on));
+        let ends = f.take(patch_day("period_ends_on", &self.period_ends_on));
         f.finish()?;
         Ok(domain::PlanPatch {
             title: title_v.flatten(),
             service: service.flatten(),
             owner_user_id: patch_value(&self.owner_user_id).map(|o| o.map(domain::UserId)),
             status: status.flatten(),
-            period_starts_on: patch_value(&self.period_starts_on),
-            period_ends_on: patch_value(&self.period_ends_on),
+            period_starts_on: starts.flatten(),
+            period_ends_on: ends.flatten(),
         })
     }
 }
@@ -766,6 +790,7 @@ impl NewGoal {
             &choices(&self.competencies),
         ));
         let pillar = f.take(self.pillar.parse("pillar"));
+        let deadline = f.take(day("deadline", self.deadline));
         if self.deadline.is_none() {
             f.take::<()>(Err(ValidationError::new(
                 "deadline",
@@ -778,7 +803,7 @@ impl NewGoal {
             measure: measure.unwrap_or_default(),
             baseline: baseline.flatten(),
             target: target.unwrap_or_default(),
-            deadline: self.deadline,
+            deadline: deadline.flatten(),
             competencies: competencies.unwrap_or_default(),
             pillar: pillar.unwrap_or(domain::Pillar::Data),
         })
@@ -792,7 +817,8 @@ pub struct GoalChanges {
     pub measure: Option<Text>,
     pub baseline: MaybeUndefined<Text>,
     pub target: Option<Text>,
-    pub deadline: Option<NaiveDate>,
+    /// A new deadline; it cannot be removed.
+    pub deadline: MaybeUndefined<NaiveDate>,
     pub competencies: Option<Vec<Choice<domain::Competency>>>,
     pub pillar: Option<Choice<domain::Pillar>>,
 }
@@ -821,13 +847,20 @@ impl GoalChanges {
                 .transpose(),
         );
         let pillar = f.take(self.pillar.as_ref().map(|p| p.parse("pillar")).transpose());
+        let deadline = f.take(match patch_day("deadline", &self.deadline) {
+            Ok(Some(None)) => Err(ValidationError::new(
+                "deadline",
+                "a SMART goal is time-bound: its deadline can be changed, not removed",
+            )),
+            other => other.map(Option::flatten),
+        });
         f.finish()?;
         Ok(domain::GoalPatch {
             statement: statement.flatten(),
             measure: measure.flatten(),
             baseline: baseline.flatten(),
             target: target.flatten(),
-            deadline: self.deadline,
+            deadline: deadline.flatten(),
             competencies: competencies.flatten(),
             pillar: pillar.flatten(),
         })
@@ -932,14 +965,22 @@ impl NewAction {
                 .as_ref()
                 .map_or(Ok(domain::ActionStatus::NotStarted), |s| s.parse("status")),
         );
+        let starts = f.take(day("starts_on", self.starts_on));
+        let ends = f.take(day("ends_on", self.ends_on));
+        f.take(domain::ordered_dates(
+            "starts_on",
+            starts.flatten(),
+            "ends_on",
+            ends.flatten(),
+        ));
         f.finish()?;
         let draft = domain::ActionDraft {
             priority_id: domain::PriorityId(self.priority_id),
             description: description.unwrap_or_default(),
             measure: measure.flatten(),
             expected_outcome: outcome.flatten(),
-            starts_on: self.starts_on,
-            ends_on: self.ends_on,
+            starts_on: starts.flatten(),
+            ends_on: ends.flatten(),
             lead_name: lead.flatten(),
             lead_role: role.flatten(),
             cost_implications: cost.flatten(),
@@ -979,14 +1020,16 @@ impl ActionChanges {
         let lead = f.take(patch_line("lead_name", &self.lead_name, domain::MAX_NAME));
         let role = f.take(patch_line("lead_role", &self.lead_role, domain::MAX_NAME));
         let cost = f.take(patch_para("cost_implications", &self.cost_implications));
+        let starts = f.take(patch_day("starts_on", &self.starts_on));
+        let ends = f.take(patch_day("ends_on", &self.ends_on));
         f.finish()?;
         Ok(domain::ActionPatch {
             priority_id: self.priority_id.map(domain::PriorityId),
             description: description.flatten(),
             measure: measure.flatten(),
             expected_outcome: outcome.flatten(),
-            starts_on: patch_value(&self.starts_on),
-            ends_on: patch_value(&self.ends_on),
+            starts_on: starts.flatten(),
+            ends_on: ends.flatten(),
             lead_name: lead.flatten(),
             lead_role: role.flatten(),
             cost_implications: cost.flatten(),
@@ -1056,6 +1099,11 @@ impl NewProgressUpdate {
         let status = f.take(self.status.parse("status"));
         let rag = f.take(self.rag.parse("rag"));
         let narrative = f.take(para("narrative", &self.narrative));
+        let today = chrono::Utc::now().date_naive();
+        let reported_on = f.take(day("reported_on", self.reported_on).and_then(|d| {
+            d.map(|d| domain::reported_on("reported_on", d, today))
+                .transpose()
+        }));
         let url = f.take(
             self.evidence_url
                 .as_ref()
@@ -1065,7 +1113,7 @@ impl NewProgressUpdate {
         );
         f.finish()?;
         Ok(pcref_app::NewProgressUpdate {
-            reported_on: self.reported_on,
+            reported_on: reported_on.flatten(),
             status: status.unwrap_or(domain::ActionStatus::NotStarted),
             rag: rag.unwrap_or(domain::Rag::Green),
             narrative: narrative.unwrap_or_default(),
@@ -1303,7 +1351,7 @@ impl Example for GoalChanges {
             measure: None,
             baseline: MaybeUndefined::Undefined,
             target: Some("350".into()),
-            deadline: None,
+            deadline: MaybeUndefined::Undefined,
             competencies: None,
             pillar: None,
         }

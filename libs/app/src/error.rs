@@ -82,6 +82,10 @@ impl From<StoreError> for AppError {
             StoreError::Duplicate { .. } => AppError::Conflict(
                 "a record with the same identity was created at the same time; reload and try again".into(),
             ),
+            // A record referred to vanished between a check and the write.
+            StoreError::MissingReference { .. } => AppError::Conflict(
+                "a record this change refers to was removed at the same time; reload and try again".into(),
+            ),
             StoreError::Unavailable(why) | StoreError::Connect(why) => AppError::Unavailable(why),
             other => AppError::Internal(other.to_string()),
         }

@@ -99,6 +99,10 @@ fn goal_for(
 ) -> Result<(Goal, Plan), AppError> {
     let goal = store::find_goal(conn, id)?.ok_or(AppError::NotFound("goal"))?;
     let plan = plan_for(conn, p, goal.plan_id, write).map_err(|e| rename_not_found(e, "goal"))?;
+    if !write {
+        return Ok((goal, plan));
+    }
+    let goal = store::find_goal(conn, id)?.ok_or(AppError::NotFound("goal"))?;
     Ok((goal, plan))
 }
 
@@ -446,18 +450,15 @@ impl App {
                 let filter = ActionFilter {
                     priority_id: query.priority_id,
                     status: query.status,
-                    overdue_on: query.overdue.filter(|o| *o).map(|_| today),
+                    overdue_on: query.overdue.map(|o| (o, today)),
                 };
                 let page =
                     store::list_actions(conn, plan.id, &filter, after.as_ref(), Some(limit))?;
-                let mut items: Vec<ActionView> = page
+                let items: Vec<ActionView> = page
                     .items
                     .into_iter()
                     .map(|a| ActionView::new(a, today, cycle))
                     .collect();
-                if query.overdue == Some(false) {
-                    items.retain(|a| !a.overdue);
-                }
                 Ok(Page {
                     items,
                     next_cursor: page.next_cursor,

@@ -47,12 +47,17 @@ pub(crate) fn plan_for(
     write: bool,
 ) -> Result<Plan, AppError> {
     let plan = store::find_plan(conn, id)?.ok_or(AppError::NotFound("plan"))?;
-    if write {
-        policy::write_workspace(p, plan.organisation_id, "plan")?;
-    } else {
+    if !write {
         policy::read_workspace(p, plan.organisation_id, "plan")?;
+        return Ok(plan);
     }
-    Ok(plan)
+    policy::write_workspace(p, plan.organisation_id, "plan")?;
+    // Writers to one plan take turns, and what they checked stays true until they commit:
+    // lock, then read again what may have changed before the lock.
+    if !store::lock_plan(conn, id)? {
+        return Err(AppError::NotFound("plan"));
+    }
+    store::find_plan(conn, id)?.ok_or(AppError::NotFound("plan"))
 }
 
 /// Records a change to a workspace: visible to the provider's admins only.

@@ -18,11 +18,12 @@ pub use ids::{
 pub use names::{DisplayName, Email, Name, TokenName};
 pub use page::{Cursor, Page, PageLimit};
 pub use plans::{
-    evidence_url, line, optional_line, optional_paragraph, paragraph, Action, ActionDraft,
-    ActionPatch, ActionView, Goal, GoalDraft, GoalPatch, Plan, PlanDocument, PlanDraft, PlanFilter,
-    PlanPatch, Priority, PriorityDraft, PriorityPatch, ProgressDraft, ProgressUpdate,
-    StageGuidance, Template, TemplateAction, TemplateContent, TemplateGoal, TemplatePriority,
-    BUILT_IN_TEMPLATE_ID, MAX_NAME, MAX_PARAGRAPH, MAX_TITLE, MAX_URL,
+    evidence_url, line, optional_line, optional_paragraph, ordered_dates, paragraph, plan_date,
+    reported_on, Action, ActionDraft, ActionPatch, ActionView, Goal, GoalDraft, GoalPatch, Plan,
+    PlanDocument, PlanDraft, PlanFilter, PlanPatch, Priority, PriorityDraft, PriorityPatch,
+    ProgressDraft, ProgressUpdate, StageGuidance, Template, TemplateAction, TemplateContent,
+    TemplateGoal, TemplatePriority, BUILT_IN_TEMPLATE_ID, MAX_NAME, MAX_PARAGRAPH, MAX_TITLE,
+    MAX_URL,
 };
 pub use records::{
     reporting_cycle_days, AccessToken, Alliance, AuditEntry, AuditVisibility, Membership,

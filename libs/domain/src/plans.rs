@@ -100,13 +100,28 @@ pub fn evidence_url(field: &str, raw: &str) -> Result<String, ValidationError> {
     Ok(url.to_owned())
 }
 
+/// A date a plan can hold: within 1900–2999, so that both databases store, compare and sort it
+/// the same way (SQLite keeps dates as text).
+pub fn plan_date(field: &str, date: NaiveDate) -> Result<NaiveDate, ValidationError> {
+    let first = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(2999, 12, 31).unwrap_or(NaiveDate::MAX);
+    if (first..=last).contains(&date) {
+        Ok(date)
+    } else {
+        Err(ValidationError::new(
+            field,
+            format!("must be a date between 1900-01-01 and 2999-12-31 (got {date})"),
+        ))
+    }
+}
+
 pub const MAX_TITLE: usize = 200;
 pub const MAX_PARAGRAPH: usize = 10_000;
 pub const MAX_NAME: usize = 200;
 pub const MAX_URL: usize = 2_000;
 
 /// `to` must not come before `from`, when both are set.
-fn ordered_dates(
+pub fn ordered_dates(
     from_field: &str,
     from: Option<NaiveDate>,
     to_field: &str,
@@ -418,14 +433,24 @@ pub struct ProgressDraft {
     pub evidence_url: Option<String>,
 }
 
+/// A progress update reports on what has happened: its date is not in the future.
+pub fn reported_on(
+    field: &str,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<NaiveDate, ValidationError> {
+    if date > today {
+        return Err(ValidationError::new(
+            field,
+            format!("must not be in the future (today is {today})"),
+        ));
+    }
+    Ok(date)
+}
+
 impl ProgressDraft {
     pub fn check(self, today: NaiveDate) -> Result<ProgressDraft, ValidationError> {
-        if self.reported_on > today {
-            return Err(ValidationError::new(
-                "reported_on",
-                format!("must not be in the future (today is {today})"),
-            ));
-        }
+        reported_on("reported_on", self.reported_on, today)?;
         Ok(self)
     }
 }
@@ -647,6 +672,13 @@ mod tests {
             optional_paragraph("e", Some("  "), 10).expect("blank"),
             None
         );
+    }
+
+    #[test]
+    fn dates_are_bounded() {
+        assert!(plan_date("d", date("2026-04-01")).is_ok());
+        assert!(plan_date("d", date("1899-12-31")).is_err());
+        assert!(plan_date("d", NaiveDate::from_ymd_opt(10000, 1, 1).expect("date")).is_err());
     }
 
     #[test]

@@ -184,6 +184,12 @@ impl ConnectionManager {
                         path.display()
                     ))
                 })?;
+                crate::sql::lower_utils::register_impl(&mut conn, |text: String| {
+                    text.to_lowercase()
+                })
+                .map_err(|e| {
+                    StoreError::Connect(format!("cannot register SQL functions on SQLite: {e}"))
+                })?;
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres { url } => {

@@ -23,6 +23,13 @@ pub use db::{
 };
 pub use error::StoreError;
 
+/// SQL functions the queries use, the same on both backends.
+pub(crate) mod sql {
+    // On SQLite, `lower` is replaced on every connection by Rust's Unicode lower-casing (its
+    // own only folds ASCII), so that a search finds "Équipe" whatever the case it is typed in.
+    diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+}
+
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 
 /// The current time as stored: UTC, truncated to microseconds so that SQLite (which would keep

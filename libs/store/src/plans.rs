@@ -19,7 +19,7 @@ use crate::schema::{
 };
 use crate::{to_db_time, DbConnection, StoreError};
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use crate::sql::lower;
 
 /// `%text%` for LIKE, with the pattern characters in `text` escaped by `\`.
 fn contains_pattern(text: &str) -> String {
@@ -197,6 +197,20 @@ pub fn update_plan(
     find_plan(conn, id)
 }
 
+/// Takes the plan's row lock for the rest of the transaction, so that writes to one plan and
+/// its stages happen one after another (on SQLite the write transaction already holds the
+/// database lock). `false` when the plan does not exist or is deleted.
+pub fn lock_plan(conn: &mut DbConnection, id: PlanId) -> Result<bool, StoreError> {
+    let locked = diesel::update(
+        plans::table
+            .find(id.to_string())
+            .filter(plans::deleted_at.is_null()),
+    )
+    .set(plans::version.eq(plans::version))
+    .execute(conn)?;
+    Ok(locked == 1)
+}
+
 /// Marks the plan deleted if it is still at `expected`; its records stay, unreachable.
 pub fn soft_delete_plan(
     conn: &mut DbConnection,
@@ -371,28 +385,19 @@ pub fn update_priority(
     find_priority(conn, id)
 }
 
-/// Deletes the priority if it is still at `expected`.
+/// Deletes the priority (and its ethnic categories, by cascade) if it is still at `expected`.
 pub fn delete_priority(
     conn: &mut DbConnection,
     id: PriorityId,
     expected: Version,
 ) -> Result<bool, StoreError> {
-    let found = priorities::table
-        .find(id.to_string())
-        .filter(priorities::version.eq(expected.0))
-        .select(priorities::id)
-        .first::<String>(conn)
-        .optional()?;
-    if found.is_none() {
-        return Ok(false);
-    }
-    diesel::delete(
-        priority_ethnic_categories::table
-            .filter(priority_ethnic_categories::priority_id.eq(id.to_string())),
+    let deleted = diesel::delete(
+        priorities::table
+            .find(id.to_string())
+            .filter(priorities::version.eq(expected.0)),
     )
     .execute(conn)?;
-    diesel::delete(priorities::table.find(id.to_string())).execute(conn)?;
-    Ok(true)
+    Ok(deleted == 1)
 }
 
 pub fn count_actions_for_priority(
@@ -538,24 +543,19 @@ pub fn update_goal(
     find_goal(conn, id)
 }
 
+/// Deletes the goal (and its competencies, by cascade) if it is still at `expected`.
 pub fn delete_goal(
     conn: &mut DbConnection,
     id: GoalId,
     expected: Version,
 ) -> Result<bool, StoreError> {
-    let found = goals::table
-        .find(id.to_string())
-        .filter(goals::version.eq(expected.0))
-        .select(goals::id)
-        .first::<String>(conn)
-        .optional()?;
-    if found.is_none() {
-        return Ok(false);
-    }
-    diesel::delete(goal_competencies::table.filter(goal_competencies::goal_id.eq(id.to_string())))
-        .execute(conn)?;
-    diesel::delete(goals::table.find(id.to_string())).execute(conn)?;
-    Ok(true)
+    let deleted = diesel::delete(
+        goals::table
+            .find(id.to_string())
+            .filter(goals::version.eq(expected.0)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
 }
 
 // ---- actions ------------------------------------------------------------------------------
@@ -606,9 +606,13 @@ pub fn find_action(conn: &mut DbConnection, id: ActionId) -> Result<Option<Actio
 pub struct ActionFilter {
     pub priority_id: Option<PriorityId>,
     pub status: Option<ActionStatus>,
-    /// Only actions whose end date is before this day and that are not finished.
-    pub overdue_on: Option<NaiveDate>,
+    /// `(true, day)`: only actions overdue on that day (ended before it, not finished);
+    /// `(false, day)`: only those that are not.
+    pub overdue_on: Option<(bool, NaiveDate)>,
 }
+
+/// The statuses of an action nothing more is expected of (see `ActionStatus::is_finished`).
+const FINISHED: [&str; 2] = ["complete", "dropped"];
 
 /// A plan's actions, oldest first; all of them when `limit` is `None`.
 pub fn list_actions(
@@ -629,10 +633,21 @@ pub fn list_actions(
     if let Some(status) = filter.status {
         query = query.filter(actions::status.eq(status.as_str()));
     }
-    if let Some(today) = filter.overdue_on {
-        query = query
-            .filter(actions::ends_on.lt(today))
-            .filter(actions::status.ne_all(["complete", "dropped"]));
+    match filter.overdue_on {
+        Some((true, today)) => {
+            query = query
+                .filter(actions::ends_on.lt(today))
+                .filter(actions::status.ne_all(FINISHED));
+        }
+        Some((false, today)) => {
+            query = query.filter(
+                actions::ends_on
+                    .is_null()
+                    .or(actions::ends_on.ge(today))
+                    .or(actions::status.eq_any(FINISHED)),
+            );
+        }
+        None => {}
     }
     if let Some(after) = after {
         query = query.filter(actions::id.gt(after.as_str().to_owned()));
@@ -680,25 +695,19 @@ pub fn update_action(
     find_action(conn, id)
 }
 
-/// Deletes the action and its progress updates if it is still at `expected`.
+/// Deletes the action (and its progress updates, by cascade) if it is still at `expected`.
 pub fn delete_action(
     conn: &mut DbConnection,
     id: ActionId,
     expected: Version,
 ) -> Result<bool, StoreError> {
-    let found = actions::table
-        .find(id.to_string())
-        .filter(actions::version.eq(expected.0))
-        .select(actions::id)
-        .first::<String>(conn)
-        .optional()?;
-    if found.is_none() {
-        return Ok(false);
-    }
-    diesel::delete(progress_updates::table.filter(progress_updates::action_id.eq(id.to_string())))
-        .execute(conn)?;
-    diesel::delete(actions::table.find(id.to_string())).execute(conn)?;
-    Ok(true)
+    let deleted = diesel::delete(
+        actions::table
+            .find(id.to_string())
+            .filter(actions::version.eq(expected.0)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
 }
 
 // ---- progress updates ---------------------------------------------------------------------
@@ -795,11 +804,18 @@ pub fn list_progress_updates(
     };
     if let Some(after) = after {
         // Resume after the cursor's update in (date desc, id desc) order.
-        let last = progress_updates::table
+        let mut last = progress_updates::table
             .find(after.as_str().to_owned())
             .select(progress_updates::reported_on)
-            .first::<NaiveDate>(conn)
-            .optional()?;
+            .into_boxed();
+        // Only an update of the same list can be a cursor: another's would reveal its date.
+        last = match scope {
+            UpdateScope::Action(action) => {
+                last.filter(progress_updates::action_id.eq(action.to_string()))
+            }
+            UpdateScope::Plan(plan) => last.filter(progress_updates::plan_id.eq(plan.to_string())),
+        };
+        let last = last.first::<NaiveDate>(conn).optional()?;
         if let Some(on) = last {
             query = query.filter(
                 progress_updates::reported_on

@@ -196,7 +196,7 @@ impl PlansApi {
             competency: parse(&competency.0)
                 .and_then(|s| f.take(Competency::parse_for("competency", &s))),
             pillar: parse(&pillar.0).and_then(|s| f.take(Pillar::parse_for("pillar", &s))),
-            text: parse(&q.0),
+            text: parse(&q.0).and_then(|t| f.take(domain::line("q", &t, domain::MAX_TITLE))),
         };
         f.finish().map_err(ApiError::invalid)?;
         let plans = app.list_plans(&auth.0, org, filter, cursor, limit).await?;
