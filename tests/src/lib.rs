@@ -19,6 +19,9 @@ use tokio::sync::oneshot;
 
 pub use serde_json;
 
+mod workspace;
+pub use workspace::*;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

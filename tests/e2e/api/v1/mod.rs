@@ -5,4 +5,8 @@ mod invitations;
 mod me;
 mod memberships;
 mod organisations;
+mod plan_stages;
+mod plans;
+mod reference;
+mod templates;
 mod tour;
