@@ -82,6 +82,14 @@ fn now() -> DateTime<Utc> {
     pcref_store::now()
 }
 
+/// `If-Match` is optional on a delete, and checked when sent.
+fn check_optional_if_match(if_match: Option<&IfMatch>, current: Version) -> Result<(), AppError> {
+    match if_match {
+        Some(_) => check_if_match(if_match, current),
+        None => Ok(()),
+    }
+}
+
 /// Checks an update's `If-Match` against the record's current version.
 fn check_if_match(if_match: Option<&IfMatch>, current: Version) -> Result<(), AppError> {
     match if_match {

@@ -12,8 +12,8 @@ use pcref_store::DbConnection;
 use serde_json::{json, Value};
 
 use crate::audit::Change;
-use crate::plans::{plan_for, record_workspace, reporting_cycle_days, today};
-use crate::{check_if_match, now, App, AppError, Principal};
+use crate::plans::{plan_for, record_workspace, reporting_cycle_days, today, visible_plan};
+use crate::{check_if_match, check_optional_if_match, now, App, AppError, Principal};
 
 fn priority_json(p: &Priority) -> Value {
     let f = &p.fields;
@@ -138,17 +138,6 @@ fn check_priority_in_plan(
             "priority_id",
             "must be the id of a priority area of this plan",
         )),
-    }
-}
-
-/// `If-Match` is optional on a delete, and checked when sent.
-fn check_optional_if_match(
-    if_match: Option<&IfMatch>,
-    current: pcref_domain::Version,
-) -> Result<(), AppError> {
-    match if_match {
-        Some(_) => check_if_match(if_match, current),
-        None => Ok(()),
     }
 }
 
@@ -680,6 +669,7 @@ impl App {
         write: bool,
     ) -> Result<(), AppError> {
         if let WorkspaceRecord::Organisation(org) = record {
+            // Decided by the caller's memberships alone.
             return if write {
                 crate::policy::write_workspace(p, org, "organisation")
             } else {
@@ -689,22 +679,32 @@ impl App {
         let p = p.clone();
         self.db
             .read(move |conn| {
-                match record {
-                    WorkspaceRecord::Organisation(_) => {}
-                    WorkspaceRecord::Plan(id) => {
-                        plan_for(conn, &p, id, write)?;
-                    }
-                    WorkspaceRecord::Priority(id) => {
-                        priority_for(conn, &p, id, write)?;
-                    }
-                    WorkspaceRecord::Goal(id) => {
-                        goal_for(conn, &p, id, write)?;
-                    }
-                    WorkspaceRecord::Action(id) => {
-                        action_for(conn, &p, id, write)?;
-                    }
-                }
-                Ok(())
+                let (plan, what) = match record {
+                    WorkspaceRecord::Organisation(_) => return Ok(()),
+                    WorkspaceRecord::Plan(id) => (id, "plan"),
+                    WorkspaceRecord::Priority(id) => (
+                        store::find_priority(conn, id)?
+                            .ok_or(AppError::NotFound("priority"))?
+                            .plan_id,
+                        "priority",
+                    ),
+                    WorkspaceRecord::Goal(id) => (
+                        store::find_goal(conn, id)?
+                            .ok_or(AppError::NotFound("goal"))?
+                            .plan_id,
+                        "goal",
+                    ),
+                    WorkspaceRecord::Action(id) => (
+                        store::find_action(conn, id)?
+                            .ok_or(AppError::NotFound("action"))?
+                            .plan_id,
+                        "action",
+                    ),
+                };
+                // A check only: no lock is taken outside the write that follows.
+                visible_plan(conn, &p, plan, write)
+                    .map(drop)
+                    .map_err(|e| rename_not_found(e, what))
             })
             .await
     }

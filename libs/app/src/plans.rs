@@ -16,7 +16,7 @@ use pcref_store::{alliances, memberships, organisations, DbConnection};
 use serde_json::{json, Value};
 
 use crate::audit::{self, Actor, AuditScope, Change};
-use crate::{check_if_match, now, policy, App, AppError, Principal};
+use crate::{check_if_match, check_optional_if_match, now, policy, App, AppError, Principal};
 
 /// A new plan: its fields, and the template to copy the structure of, if any.
 #[derive(Debug, Clone)]
@@ -39,19 +39,34 @@ pub(crate) fn today() -> NaiveDate {
 }
 
 /// The live plan with this id, if the caller may read (or, with `write`, change) its
-/// workspace. Hidden and missing plans answer alike.
-pub(crate) fn plan_for(
+/// workspace. Hidden and missing plans answer alike. Takes no lock: for checks and reads.
+pub(crate) fn visible_plan(
     conn: &mut DbConnection,
     p: &Principal,
     id: PlanId,
     write: bool,
 ) -> Result<Plan, AppError> {
     let plan = store::find_plan(conn, id)?.ok_or(AppError::NotFound("plan"))?;
-    if !write {
+    if write {
+        policy::write_workspace(p, plan.organisation_id, "plan")?;
+    } else {
         policy::read_workspace(p, plan.organisation_id, "plan")?;
+    }
+    Ok(plan)
+}
+
+/// As [`visible_plan`]; with `write`, inside a write transaction, it also takes the plan's
+/// lock and reads the plan again under it.
+pub(crate) fn plan_for(
+    conn: &mut DbConnection,
+    p: &Principal,
+    id: PlanId,
+    write: bool,
+) -> Result<Plan, AppError> {
+    let plan = visible_plan(conn, p, id, write)?;
+    if !write {
         return Ok(plan);
     }
-    policy::write_workspace(p, plan.organisation_id, "plan")?;
     // Writers to one plan take turns, and what they checked stays true until they commit:
     // lock, then read again what may have changed before the lock.
     if !store::lock_plan(conn, id)? {
@@ -506,9 +521,7 @@ impl App {
         self.db
             .write(move |conn| {
                 let before = plan_for(conn, &p, id, true)?;
-                if if_match.is_some() {
-                    check_if_match(if_match.as_ref(), before.version)?;
-                }
+                check_optional_if_match(if_match.as_ref(), before.version)?;
                 if !store::soft_delete_plan(conn, id, before.version, now())? {
                     return Err(AppError::PreconditionFailed);
                 }

@@ -116,6 +116,44 @@ pub(crate) async fn valid<T>(
     }
 }
 
+/// `Found` (200) and `Created` (201) answers for a record served with its `ETag`.
+macro_rules! record_responses {
+    ($found:ident, $created:ident, $body:ident) => {
+        #[derive(ApiResponse)]
+        pub enum $found {
+            /// The record; its `ETag` is what an update sends as `If-Match`.
+            #[oai(status = 200)]
+            Ok(Json<$body>, #[oai(header = "ETag")] String),
+        }
+
+        #[derive(ApiResponse)]
+        pub enum $created {
+            /// The record created; its `ETag` is what an update sends as `If-Match`.
+            #[oai(status = 201)]
+            Created(
+                Json<$body>,
+                #[oai(header = "ETag")] String,
+                #[oai(header = "Location")] String,
+            ),
+        }
+
+        impl $found {
+            fn of(body: $body) -> Self {
+                let tag = super::etag(body.version);
+                $found::Ok(Json(body), tag)
+            }
+        }
+
+        impl $created {
+            fn of(body: $body, location: String) -> Self {
+                let tag = super::etag(body.version);
+                $created::Created(Json(body), tag, location)
+            }
+        }
+    };
+}
+pub(crate) use record_responses;
+
 /// A record deleted.
 #[derive(poem_openapi::ApiResponse)]
 pub enum Deleted {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use pcref_app::{ActionQuery, App, WorkspaceRecord};
 use pcref_domain::{ActionId, ActionStatus, GoalId, PlanId, PriorityId};
 
-use super::{if_match, page, valid, ApiTags, Deleted};
+use super::{if_match, page, record_responses, valid, ApiTags, Deleted};
 use crate::auth::BearerAuth;
 use crate::plan_types::{
     Action, ActionChanges, ActionPage, Goal, GoalChanges, GoalPage, NewAction, NewGoal,
@@ -19,43 +19,6 @@ use crate::plan_types::{
     ProgressUpdatePage,
 };
 use crate::problem::ApiError;
-
-/// `Found` (200) and `Created` (201) answers for a record served with its `ETag`.
-macro_rules! record_responses {
-    ($found:ident, $created:ident, $body:ident) => {
-        #[derive(ApiResponse)]
-        pub enum $found {
-            /// The record; its `ETag` is what an update sends as `If-Match`.
-            #[oai(status = 200)]
-            Ok(Json<$body>, #[oai(header = "ETag")] String),
-        }
-
-        #[derive(ApiResponse)]
-        pub enum $created {
-            /// The record created; its `ETag` is what an update sends as `If-Match`.
-            #[oai(status = 201)]
-            Created(
-                Json<$body>,
-                #[oai(header = "ETag")] String,
-                #[oai(header = "Location")] String,
-            ),
-        }
-
-        impl $found {
-            fn of(body: $body) -> Self {
-                let tag = super::etag(body.version);
-                $found::Ok(Json(body), tag)
-            }
-        }
-
-        impl $created {
-            fn of(body: $body, location: String) -> Self {
-                let tag = super::etag(body.version);
-                $created::Created(Json(body), tag, location)
-            }
-        }
-    };
-}
 
 record_responses!(PriorityFound, PriorityCreated, Priority);
 record_responses!(GoalFound, GoalCreated, Goal);

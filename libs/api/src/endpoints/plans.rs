@@ -12,7 +12,7 @@ use pcref_domain::{
     PlanStatus, TemplateId,
 };
 
-use super::{if_match, page, valid, ApiTags, Deleted};
+use super::{if_match, page, record_responses, valid, ApiTags, Deleted};
 use crate::auth::BearerAuth;
 use crate::plan_types::{
     Fields, NewPlan, NewTemplate, Plan, PlanChanges, PlanPage, Template, TemplatePage,
@@ -28,30 +28,7 @@ pub enum TemplateCreated {
     Created(Json<Template>, #[oai(header = "Location")] String),
 }
 
-#[derive(ApiResponse)]
-pub enum PlanCreated {
-    /// The plan; its `ETag` is what an update sends as `If-Match`.
-    #[oai(status = 201)]
-    Created(
-        Json<Plan>,
-        #[oai(header = "ETag")] String,
-        #[oai(header = "Location")] String,
-    ),
-}
-
-#[derive(ApiResponse)]
-pub enum PlanFound {
-    /// The plan; its `ETag` is what an update sends as `If-Match`.
-    #[oai(status = 200)]
-    Ok(Json<Plan>, #[oai(header = "ETag")] String),
-}
-
-impl PlanFound {
-    fn from(plan: domain::Plan) -> Self {
-        let tag = plan.version.etag();
-        PlanFound::Ok(Json(plan.into()), tag)
-    }
-}
+record_responses!(PlanFound, PlanCreated, Plan);
 
 /// The file formats a plan exports to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -228,8 +205,7 @@ impl PlansApi {
         .await?;
         let plan = app.create_plan(&auth.0, org, request).await?;
         let location = format!("/api/v1/plans/{}", plan.id);
-        let tag = plan.version.etag();
-        Ok(PlanCreated::Created(Json(plan.into()), tag, location))
+        Ok(PlanCreated::of(plan.into(), location))
     }
 
     /// Get an action plan
@@ -240,8 +216,8 @@ impl PlansApi {
         app: Data<&App>,
         plan_id: Path<Uuid>,
     ) -> Result<PlanFound, ApiError> {
-        Ok(PlanFound::from(
-            app.get_plan(&auth.0, PlanId(plan_id.0)).await?,
+        Ok(PlanFound::of(
+            app.get_plan(&auth.0, PlanId(plan_id.0)).await?.into(),
         ))
     }
 
@@ -273,7 +249,7 @@ impl PlansApi {
         )
         .await?;
         let plan = app.update_plan(&auth.0, plan_id, if_match, patch).await?;
-        Ok(PlanFound::from(plan))
+        Ok(PlanFound::of(plan.into()))
     }
 
     /// Delete an action plan
