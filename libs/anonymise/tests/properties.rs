@@ -88,7 +88,7 @@ fn postcode() -> impl Strategy<Value = String> {
         "({first}[0-9]|{first}[0-9]{{2}}|{first}[0-9][A-Z]|{first}{second}[0-9]|\
          {first}{second}[0-9]{{2}}|{first}{second}[0-9][A-Z])"
     );
-    let outward = proptest::string::string_regex(&outward).unwrap();
+    let outward = proptest::string::string_regex(&outward).expect("a valid regex");
     (outward, inward, 0..4usize).prop_map(|(o, i, form)| match form {
         0 => format!("{o} {i}"),
         1 => format!("{o}{i}"),
