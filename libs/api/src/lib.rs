@@ -12,6 +12,7 @@ mod metrics;
 mod middleware;
 mod plan_types;
 mod problem;
+mod publishing_types;
 mod types;
 
 use std::future::Future;
@@ -33,7 +34,8 @@ pub use problem::{ApiError, Problem};
 
 use endpoints::{
     ActionsApi, AlliancesApi, AuditApi, GoalsApi, InvitationsApi, MeApi, MembershipsApi,
-    OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi, ReferenceApi, TemplatesApi,
+    OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi, PublishingApi, ReferenceApi,
+    TemplatesApi,
 };
 
 type Apis = (
@@ -50,6 +52,7 @@ type Apis = (
     GoalsApi,
     ActionsApi,
     ProgressUpdatesApi,
+    PublishingApi,
 );
 
 /// Where the API is mounted.
@@ -71,6 +74,7 @@ fn api_service() -> OpenApiService<Apis, ()> {
             GoalsApi,
             ActionsApi,
             ProgressUpdatesApi,
+            PublishingApi,
         ),
         "PCREF Alliance Hub API",
         env!("CARGO_PKG_VERSION"),

@@ -49,7 +49,9 @@ choice_set!(
     domain::Rag,
     domain::Competency,
     domain::Pillar,
-    domain::BroadEthnicGroup
+    domain::BroadEthnicGroup,
+    domain::Attribution,
+    domain::LearningCategory
 );
 
 /// A value of a closed set. The document lists the values; a request with another value is

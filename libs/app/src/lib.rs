@@ -12,6 +12,7 @@ mod members;
 mod organisations;
 mod plan_stages;
 mod plans;
+mod publishing;
 
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ pub use identity::{AcceptedInvitation, CreatedToken};
 pub use members::{Invited, Invitee};
 pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, WorkspaceRecord};
 pub use plans::{NewPlanRequest, NewTemplateRequest};
+pub use publishing::{PublishPreview, PublishRequest};
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]

@@ -547,34 +547,42 @@ impl App {
     pub async fn plan_document(&self, p: &Principal, id: PlanId) -> Result<PlanDocument, AppError> {
         let p = p.clone();
         self.db
-            .read(move |conn| {
-                let plan = plan_for(conn, &p, id, false)?;
-                let organisation_name = organisations::find(conn, plan.organisation_id)?
-                    .map(|o| o.name)
-                    .unwrap_or_default();
-                let cycle = reporting_cycle_days(conn, &plan)?;
-                let today = today();
-                let priorities = store::list_priorities(conn, id, None, None)?.items;
-                let goals = store::list_goals(conn, id, None, None)?.items;
-                let actions = store::list_actions(conn, id, &ActionFilter::default(), None, None)?
-                    .items
-                    .into_iter()
-                    .map(|a| pcref_domain::ActionView::new(a, today, cycle))
-                    .collect();
-                let updates =
-                    store::list_progress_updates(conn, UpdateScope::Plan(id), None, None)?.items;
-                Ok(PlanDocument {
-                    organisation_name,
-                    plan,
-                    priorities,
-                    goals,
-                    actions,
-                    updates,
-                    exported_on: today,
-                })
-            })
+            .read(move |conn| read_plan_document(conn, &p, id, false))
             .await
     }
+}
+
+/// The whole plan as of today, read under the caller's right to see it (with `write`, inside
+/// a write transaction, under the plan's lock).
+pub(crate) fn read_plan_document(
+    conn: &mut DbConnection,
+    p: &Principal,
+    id: PlanId,
+    write: bool,
+) -> Result<PlanDocument, AppError> {
+    let plan = plan_for(conn, p, id, write)?;
+    let organisation_name = organisations::find(conn, plan.organisation_id)?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let cycle = reporting_cycle_days(conn, &plan)?;
+    let today = today();
+    let priorities = store::list_priorities(conn, id, None, None)?.items;
+    let goals = store::list_goals(conn, id, None, None)?.items;
+    let actions = store::list_actions(conn, id, &ActionFilter::default(), None, None)?
+        .items
+        .into_iter()
+        .map(|a| pcref_domain::ActionView::new(a, today, cycle))
+        .collect();
+    let updates = store::list_progress_updates(conn, UpdateScope::Plan(id), None, None)?.items;
+    Ok(PlanDocument {
+        organisation_name,
+        plan,
+        priorities,
+        goals,
+        actions,
+        updates,
+        exported_on: today,
+    })
 }
 
 /// The alliance's reporting cycle, which decides when an action is stale.

@@ -169,6 +169,33 @@ pub fn write_workspace(
     )
 }
 
+/// The alliance's library (published plans, learning, shared templates) is read by every
+/// member of the alliance: providers, VCSE partners, the board and the alliance admin.
+pub fn read_library(
+    p: &Principal,
+    alliance: AllianceId,
+    what: &'static str,
+) -> Result<(), AppError> {
+    if p.is_member_of_alliance(alliance) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(what))
+    }
+}
+
+/// Only the publishing provider's admins and editors withdraw its publications. Everybody
+/// else who can see a publication gets the same refusal, named or anonymous, so that the
+/// answer never tells whose it is.
+pub fn withdraw_publication(p: &Principal, org: OrganisationId) -> Result<(), AppError> {
+    require(
+        matches!(
+            p.organisation_role(org),
+            Some(Role::ProviderAdmin | Role::ProviderEditor)
+        ),
+        "only the admins and editors of the provider that published it can withdraw a publication",
+    )
+}
+
 fn require(allowed: bool, why: &str) -> Result<(), AppError> {
     if allowed {
         Ok(())

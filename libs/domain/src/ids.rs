@@ -105,3 +105,15 @@ id_type!(
     /// A plan template: built in, or saved by an organisation.
     TemplateId
 );
+id_type!(
+    /// One published version of an action plan.
+    PublicationId
+);
+id_type!(
+    /// The versions of one plan published under one attribution.
+    PublicationSeriesId
+);
+id_type!(
+    /// A good-practice case study in the alliance's learning library.
+    LearningItemId
+);

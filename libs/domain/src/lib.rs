@@ -7,13 +7,15 @@ mod ids;
 mod names;
 mod page;
 mod plans;
+mod publishing;
 mod records;
 mod reference;
 mod role;
 
 pub use ids::{
-    AccessTokenId, ActionId, AllianceId, AuditEntryId, GoalId, InvitationId, MembershipId,
-    OrganisationId, PlanId, PriorityId, ProgressUpdateId, TemplateId, UserId,
+    AccessTokenId, ActionId, AllianceId, AuditEntryId, GoalId, InvitationId, LearningItemId,
+    MembershipId, OrganisationId, PlanId, PriorityId, ProgressUpdateId, PublicationId,
+    PublicationSeriesId, TemplateId, UserId,
 };
 pub use names::{DisplayName, Email, Name, TokenName};
 pub use page::{Cursor, Page, PageLimit};
@@ -25,12 +27,18 @@ pub use plans::{
     TemplateGoal, TemplatePriority, BUILT_IN_TEMPLATE_ID, MAX_NAME, MAX_PARAGRAPH, MAX_TITLE,
     MAX_URL,
 };
+pub use publishing::{
+    provider_label, search_text, Publication, PublicationFilter, PublicationSummary,
+    PublishedAction, PublishedDocument, PublishedGoal, PublishedPriority, PublishedUpdate, Tag,
+    Tags, MAX_CONSULTATION_EXCEPTION,
+};
 pub use records::{
     reporting_cycle_days, AccessToken, Alliance, AuditEntry, AuditVisibility, Membership,
     MembershipInContext, Organisation, User, DEFAULT_REPORTING_CYCLE_DAYS,
 };
 pub use reference::{
-    ActionStatus, BroadEthnicGroup, Competency, EthnicCategory, Pillar, PlanStatus, Rag,
+    ActionStatus, Attribution, BroadEthnicGroup, Competency, EthnicCategory, LearningCategory,
+    Pillar, PlanStatus, Rag,
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
 
@@ -80,8 +88,8 @@ impl Version {
 pub enum IfMatch {
     /// `*`: any current representation.
     Any,
-    /// One or more strong entity tags.
-    Versions(Vec<Version>),
+    /// One or more strong entity tags, without their quotes.
+    Tags(Vec<String>),
 }
 
 impl IfMatch {
@@ -106,7 +114,7 @@ impl IfMatch {
         if tags.is_empty() {
             return Err(malformed());
         }
-        let mut versions = Vec::new();
+        let mut strong = Vec::new();
         for tag in tags {
             if tag.starts_with("W/") {
                 continue;
@@ -116,17 +124,23 @@ impl IfMatch {
                 .and_then(|t| t.strip_suffix('"'))
                 .ok_or_else(malformed)?;
             // An unknown tag simply does not match; it is not malformed.
-            if let Ok(n) = inner.parse::<i64>() {
-                versions.push(Version(n));
-            }
+            strong.push(inner.to_owned());
         }
-        Ok(IfMatch::Versions(versions))
+        Ok(IfMatch::Tags(strong))
     }
 
     pub fn matches(&self, current: Version) -> bool {
         match self {
             IfMatch::Any => true,
-            IfMatch::Versions(v) => v.contains(&current),
+            IfMatch::Tags(tags) => tags.iter().any(|t| t.parse::<i64>() == Ok(current.0)),
+        }
+    }
+
+    /// Whether an opaque entity tag (given without quotes) is among those sent.
+    pub fn matches_tag(&self, current: &str) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Tags(tags) => tags.iter().any(|t| t == current),
         }
     }
 }
@@ -141,6 +155,7 @@ mod tests {
         let parsed = IfMatch::parse("\"3\", W/\"4\", \"x\"").expect("valid header");
         assert!(parsed.matches(Version(3)));
         assert!(!parsed.matches(Version(4)));
+        assert!(parsed.matches_tag("x") && !parsed.matches_tag("4"));
         assert!(IfMatch::parse("3").is_err());
         assert!(IfMatch::parse(",,,").is_err());
         assert!(IfMatch::parse("").is_err());

@@ -378,6 +378,27 @@ closed_set!(
     }
 );
 
+closed_set!(
+    /// How a publication names who published it.
+    Attribution, field = "attribution" {
+        /// Under the organisation's name.
+        Named => ("named", "Named"),
+        /// As "a provider in <alliance>": no field, link, order or count reveals which.
+        Anonymous => ("anonymous", "Anonymous"),
+    }
+);
+
+closed_set!(
+    /// The categories of the alliance's learning library.
+    LearningCategory, field = "categories" {
+        Finance => ("finance", "Finance"),
+        QualityImprovement => ("quality_improvement", "Quality improvement"),
+        Safety => ("safety", "Safety"),
+        CommunityTrustAndEngagement => ("community_trust_and_engagement", "Community trust and engagement"),
+        RecruitmentAndRetention => ("recruitment_and_retention", "Recruitment and retention"),
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

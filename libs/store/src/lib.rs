@@ -14,6 +14,7 @@ pub mod invitations;
 pub mod memberships;
 pub mod organisations;
 pub mod plans;
+pub mod publications;
 pub mod templates;
 pub mod tokens;
 pub mod users;
@@ -28,6 +29,20 @@ pub(crate) mod sql {
     // On SQLite, `lower` is replaced on every connection by Rust's Unicode lower-casing (its
     // own only folds ASCII), so that a search finds "Équipe" whatever the case it is typed in.
     diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+    /// `%text%` for LIKE, lower-cased, with the pattern characters in `text` escaped by `\`.
+    pub(crate) fn contains_pattern(text: &str) -> String {
+        let mut escaped = String::with_capacity(text.len() + 2);
+        escaped.push('%');
+        for c in text.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                escaped.push('\\');
+            }
+            escaped.push(c);
+        }
+        escaped.push('%');
+        escaped
+    }
 }
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};

@@ -19,21 +19,7 @@ use crate::schema::{
 };
 use crate::{to_db_time, DbConnection, StoreError};
 
-use crate::sql::lower;
-
-/// `%text%` for LIKE, with the pattern characters in `text` escaped by `\`.
-fn contains_pattern(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len() + 2);
-    escaped.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped.push('%');
-    escaped
-}
+use crate::sql::{contains_pattern, lower};
 
 fn guidance_json(guidance: &[StageGuidance]) -> Result<String, StoreError> {
     serde_json::to_string(guidance).map_err(|e| StoreError::Internal(e.to_string()))

@@ -103,6 +103,68 @@ diesel::table! {
         content -> Text,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
+        shared_at -> Nullable<Timestamp>,
+        shared_content -> Nullable<Text>,
+        adopted_from_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    template_adoptions (template_id, organisation_id) {
+        template_id -> Text,
+        organisation_id -> Text,
+        adopted_template_id -> Text,
+        adopted_by -> Nullable<Text>,
+        adopted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    withheld_terms (organisation_id) {
+        organisation_id -> Text,
+        terms -> Text,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    publications (id) {
+        id -> Text,
+        series_id -> Text,
+        version -> Integer,
+        alliance_id -> Text,
+        organisation_id -> Text,
+        plan_id -> Text,
+        attribution -> Text,
+        title -> Text,
+        document -> Text,
+        search_text -> Text,
+        tags -> Text,
+        is_current -> Bool,
+        published_by -> Nullable<Text>,
+        published_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    learning_items (id) {
+        id -> Text,
+        alliance_id -> Text,
+        organisation_id -> Text,
+        attribution -> Text,
+        title -> Text,
+        summary -> Text,
+        reflections -> Text,
+        tags -> Text,
+        publication_id -> Nullable<Text>,
+        action_id -> Nullable<Text>,
+        search_text -> Text,
+        created_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -218,6 +280,8 @@ diesel::joinable!(memberships -> alliances (alliance_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(invitations -> memberships (membership_id));
 diesel::joinable!(access_tokens -> users (user_id));
+diesel::joinable!(publications -> organisations (organisation_id));
+diesel::joinable!(learning_items -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     alliances,
@@ -235,4 +299,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     goal_competencies,
     actions,
     progress_updates,
+    template_adoptions,
+    withheld_terms,
+    publications,
+    learning_items,
 );

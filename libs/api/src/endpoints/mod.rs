@@ -8,6 +8,7 @@ mod memberships;
 mod organisations;
 mod plan_stages;
 mod plans;
+mod publishing;
 mod reference;
 
 pub use alliances::AlliancesApi;
@@ -17,6 +18,7 @@ pub use memberships::MembershipsApi;
 pub use organisations::OrganisationsApi;
 pub use plan_stages::{ActionsApi, GoalsApi, PrioritiesApi, ProgressUpdatesApi};
 pub use plans::{PlansApi, TemplatesApi};
+pub use publishing::PublishingApi;
 pub use reference::ReferenceApi;
 
 use poem_openapi::Tags;
@@ -55,6 +57,8 @@ pub enum ApiTags {
     /// Stage 4 of a plan: dated progress updates on actions.
     #[oai(rename = "Progress updates")]
     ProgressUpdates,
+    /// Publishing anonymised plans and the alliance's library of published plans.
+    Publishing,
 }
 
 /// Reads the paging query parameters.
