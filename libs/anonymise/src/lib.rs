@@ -10,6 +10,29 @@
 //!   worked out from the totals.
 //!
 //! The rules are spelled out in the crate's README and next to each detector.
+//!
+//! ```
+//! use pcref_anonymise::{control_count, RedactionKind, Redactor, Report, Shown};
+//!
+//! let redactor = Redactor::new(["Dr. Amara Okafor", "Sarah Black"], ["Oakwood Unit"]);
+//! let mut report = Report::default();
+//! let text = redactor.clean(
+//!     &mut report,
+//!     "narrative",
+//!     "Dr Okafor's audit at Oakwood Unit: 3 Black Caribbean patients, NHS 943 476 5919.",
+//! );
+//! assert_eq!(
+//!     text,
+//!     "[redacted: person name]'s audit at [redacted: withheld term]: 3 Black Caribbean \
+//!      patients, NHS [redacted: nhs number]."
+//! );
+//! assert_eq!(report.redactions[0].kind, RedactionKind::PersonName);
+//! assert_eq!(report.redactions[0].position, 0);
+//! assert_eq!(report.warnings.len(), 1); // "3 Black Caribbean patients"
+//!
+//! assert_eq!(control_count(5), Shown::Suppressed);
+//! assert_eq!(control_count(13).display(), "15");
+//! ```
 
 mod disclosure;
 mod redact;

@@ -20,8 +20,8 @@
 
 use std::collections::HashMap;
 
-use super::text::{self, eq_fold, is_apostrophe, lower_into, Sep, Token};
-use super::words::{is_particle, is_stopword, is_title};
+use super::text::{self, eq_fold, fold, fold_into, is_apostrophe, Sep, Token};
+use super::words::{is_particle, is_post_nominal, is_stopword, is_title};
 use super::{RedactionKind, Span};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +52,7 @@ impl Pattern {
             return None;
         }
         Some(Pattern {
-            tokens: toks
-                .iter()
-                .map(|t| s[t.start..t.end].to_lowercase())
-                .collect(),
+            tokens: toks.iter().map(|t| fold(&s[t.start..t.end])).collect(),
             seps: toks
                 .windows(2)
                 .map(|w| Sep::classify(&s[w[0].end..w[1].start]))
@@ -105,7 +102,7 @@ pub(crate) struct Lexicon {
 
 /// Short, a particle or an ordinary word: not safe to redact on its own.
 fn is_weak(part: &str) -> bool {
-    let lower = part.to_lowercase();
+    let lower = fold(part);
     part.chars().filter(|c| c.is_alphabetic()).count() < 3
         || is_stopword(&lower)
         || is_particle(&lower)
@@ -134,18 +131,12 @@ impl Lexicon {
         }
     }
 
-    /// A member or action lead, as written ("Dr. Sam O'Neill-Hughes").
+    /// A member or action lead, as written ("Dr. Sam O'Neill-Hughes", "Okafor, Amara",
+    /// "Amara Okafor RMN (she/her)").
     pub(crate) fn add_person(&mut self, name: &str) {
         let kind = RedactionKind::PersonName;
-        let mut words: Vec<&str> = name.split_whitespace().collect();
-        // Titles go: "Dr Sam O'Neill" is matched as "Sam O'Neill", and a title in the text is
-        // swallowed with whatever name follows it.
-        while words
-            .first()
-            .is_some_and(|w| is_title(&trim_edges(w).to_lowercase()))
-        {
-            words.remove(0);
-        }
+        let words = person_words(name);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         if words.is_empty() {
             return;
         }
@@ -169,7 +160,7 @@ impl Lexicon {
             }
             for part in parts {
                 let letters = part.chars().filter(|c| c.is_alphabetic()).count();
-                if letters < 2 || is_title(&part.to_lowercase()) {
+                if letters < 2 || is_title(&fold(part)) {
                     // Initials and titles alone say nothing about who is meant.
                     continue;
                 }
@@ -198,9 +189,7 @@ impl Lexicon {
         let mut buf = String::new();
         for i in 0..toks.len() {
             let t = toks[i];
-            let Some(patterns) = self
-                .by_first
-                .get(lower_into(&mut buf, &seg[t.start..t.end]))
+            let Some(patterns) = self.by_first.get(fold_into(&mut buf, &seg[t.start..t.end]))
             else {
                 continue;
             };
@@ -234,6 +223,46 @@ impl Lexicon {
     }
 }
 
+/// The words of a person's name as they would be written in running text: bracketed notes
+/// ("(she/her)") dropped, "Surname, Given" turned round, titles in front and post-nominals
+/// behind ("RMN", "PhD") dropped. What is left is the full name; each word is also a part.
+fn person_words(name: &str) -> Vec<String> {
+    let mut plain = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            c if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let is_post = |w: &str| is_post_nominal(&fold(trim_edges(w)));
+    let mut segments: Vec<&str> = plain
+        .split(',')
+        .enumerate()
+        .filter(|(i, seg)| *i == 0 || !seg.split_whitespace().all(is_post))
+        .map(|(_, seg)| seg)
+        .collect();
+    if segments.len() == 2 {
+        segments.reverse();
+    }
+    let mut words: Vec<String> = segments
+        .iter()
+        .flat_map(|seg| seg.split_whitespace())
+        .map(str::to_owned)
+        .collect();
+    let leading_titles = words
+        .iter()
+        .take_while(|w| is_title(&fold(trim_edges(w))))
+        .count();
+    words.drain(..leading_titles);
+    while words.last().is_some_and(|w| is_post(w)) && words.len() > 1 {
+        words.pop();
+    }
+    words
+}
+
 /// The start of a title right before token `i` ("Dr", "Ms.", "prof"), and whether it is
 /// capitalised.
 fn title_before(seg: &str, toks: &[Token], i: usize) -> Option<(usize, bool)> {
@@ -242,7 +271,7 @@ fn title_before(seg: &str, toks: &[Token], i: usize) -> Option<(usize, bool)> {
         return None;
     }
     let word = &seg[prev.start..prev.end];
-    is_title(&word.to_lowercase()).then(|| {
+    is_title(&fold(word)).then(|| {
         (
             prev.start,
             word.chars().next().is_some_and(char::is_uppercase),
@@ -320,6 +349,30 @@ mod tests {
         assert_eq!(found(&l, "Dr Wu"), ["Dr Wu"]);
         assert!(found(&l, "Wu").is_empty());
         assert!(found(&l, "the doctor Will see you").is_empty());
+    }
+
+    #[test]
+    fn names_as_workspaces_write_them() {
+        assert_eq!(person_words("Okafor, Amara"), ["Amara", "Okafor"]);
+        assert_eq!(
+            person_words("Dr Amara Okafor RMN, PhD (she/her)"),
+            ["Amara", "Okafor"]
+        );
+        assert_eq!(person_words("Prof. Dr. Li Wu"), ["Li", "Wu"]);
+        assert_eq!(person_words("Ma"), ["Ma"]);
+        assert!(person_words("(none)").is_empty());
+        let l = lexicon(&["Okafor, Amara", "Amara Okafor (she/her)"], &[]);
+        assert_eq!(found(&l, "amara okafor"), ["amara okafor"]);
+        assert!(found(&l, "She said her plan").is_empty());
+    }
+
+    #[test]
+    fn accents_are_optional() {
+        let l = lexicon(&["Siobhán Ní Bhriain", "Zoe Łukasik"], &[]);
+        assert_eq!(found(&l, "Siobhan said"), ["Siobhan"]);
+        assert_eq!(found(&l, "siobhan ni bhriain"), ["siobhan ni bhriain"]);
+        assert_eq!(found(&l, "Zoë Lukasik"), ["Zoë Lukasik"]);
+        assert_eq!(found(&l, "Zoe\u{308}'s"), ["Zoe\u{308}"]);
     }
 
     #[test]

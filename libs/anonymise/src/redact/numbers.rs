@@ -9,7 +9,7 @@
 //! - a label ("Ward 7 patients", "Band 5 staff", "section 2 detentions", "Year 7 pupils");
 //! - part of a range with a number over 7 ("5-10 patients") or a rate ("1 in 5 patients").
 
-use super::text::{lower_into, Token};
+use super::text::{fold_into, Token};
 
 const NUMBER_WORDS: &[&str] = &["one", "two", "three", "four", "five", "six", "seven"];
 
@@ -163,6 +163,19 @@ const LABELS: &[&str] = &[
 /// Words that cannot stand between a number and the people it counts: units of time and
 /// place, verbs, and prepositions that start another phrase ("7 days a week for patients").
 const BREAKS: &[&str] = &[
+    // months: "on 3 March patients were moved"
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
     "a",
     "am",
     "an",
@@ -215,7 +228,7 @@ fn value(word: &str, buf: &mut String) -> Option<u8> {
     match word.as_bytes() {
         [d @ b'1'..=b'7'] => Some(d - b'0'),
         _ => {
-            let lower = lower_into(buf, word);
+            let lower = fold_into(buf, word);
             NUMBER_WORDS
                 .iter()
                 .position(|w| *w == lower)
@@ -281,7 +294,7 @@ pub(crate) fn find(seg: &str, toks: &[Token], out: &mut Vec<Found>) {
         }
         // Labels ("Ward 7 patients") and rates ("1 in 5 patients").
         if let Some(p) = first.checked_sub(1) {
-            let prev_word = lower_into(&mut buf, word(p)).to_owned();
+            let prev_word = fold_into(&mut buf, word(p)).to_owned();
             if LABELS.contains(&prev_word.as_str()) {
                 continue;
             }
@@ -298,7 +311,7 @@ pub(crate) fn find(seg: &str, toks: &[Token], out: &mut Vec<Found>) {
             if !joins(gap(j)) {
                 break;
             }
-            let w = lower_into(&mut buf, word(j));
+            let w = fold_into(&mut buf, word(j));
             if PEOPLE.contains(&w) {
                 out.push(Found {
                     start,
@@ -371,6 +384,7 @@ mod tests {
             "12 patients",
             "3. Patients",
             "3 wards, patients",
+            "on 3 March patients were moved",
         ] {
             assert!(found(s).is_empty(), "{s}: {:?}", found(s));
         }

@@ -27,6 +27,13 @@ pub(crate) const TITLES: &[&str] = &[
     "sister",
 ];
 
+/// Letters after a name: dropped from a member's name before it is matched.
+pub(crate) const POST_NOMINALS: &[&str] = &[
+    "ba", "bsc", "cbe", "cpsychol", "dbe", "dclinpsy", "dl", "dphil", "frcn", "frcp", "frcpsych",
+    "jp", "kbe", "kc", "llb", "ma", "mb", "mba", "mbbs", "mbchb", "mbe", "md", "mph", "mrcp",
+    "mrcpsych", "msc", "obe", "pgcert", "pgdip", "phd", "qc", "rgn", "rmn", "rn", "rnld",
+];
+
 /// Particles of surnames ("van der Berg", "de Souza", "Al-Amin"): like short parts, redacted on
 /// their own only after a title.
 pub(crate) const PARTICLES: &[&str] = &[
@@ -71,6 +78,17 @@ pub(crate) const STOPLIST: &[&str] = &[
     "grey",
     "red",
     "silver",
+    // pronouns (as in "Amara Okafor she/her")
+    "he",
+    "her",
+    "hers",
+    "him",
+    "his",
+    "she",
+    "their",
+    "theirs",
+    "them",
+    "they",
     // months, seasons, days and times
     "april",
     "august",
@@ -286,6 +304,10 @@ pub(crate) fn is_stopword(lower: &str) -> bool {
     STOPLIST.contains(&lower)
 }
 
+pub(crate) fn is_post_nominal(lower: &str) -> bool {
+    POST_NOMINALS.contains(&lower)
+}
+
 pub(crate) fn is_particle(lower: &str) -> bool {
     PARTICLES.contains(&lower)
 }
@@ -296,7 +318,7 @@ mod tests {
 
     #[test]
     fn lists_are_lowercase_and_unique() {
-        for list in [TITLES, STOPLIST, PARTICLES] {
+        for list in [TITLES, STOPLIST, PARTICLES, POST_NOMINALS] {
             let mut seen = std::collections::HashSet::new();
             for w in list {
                 assert_eq!(*w, w.to_lowercase());
