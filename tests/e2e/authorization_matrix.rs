@@ -91,6 +91,14 @@ enum Op {
     DeleteAction,
     ListProgressUpdates,
     CreateProgressUpdate,
+    // Publishing and the library of published plans.
+    PreviewPublication,
+    PublishPlan,
+    ListPlanPublications,
+    ListPublishedPlans,
+    GetPublication,
+    ListPublicationVersions,
+    WithdrawPublication,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +184,17 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::DeleteAction,                  ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
     (Op::ListProgressUpdates,           ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
     (Op::CreateProgressUpdate,          ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    // Publishing is done from the workspace ("own" is P's plan for every role)…
+    (Op::PreviewPublication,            ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::PublishPlan,                   ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::ListPlanPublications,          ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
+    // …and the library is the whole alliance's: "own" is P's named publication (or alliance
+    // A), "sibling" P2's anonymous one, "foreign" one of alliance B. Only the publisher's
+    // admins and editors withdraw; everybody else who sees it gets the same 403.
+    (Op::ListPublishedPlans,            ["AAAAAAA", "",        "HHHHHHH"]),
+    (Op::GetPublication,                ["AAAAAAA", "AAAAAAA", "HHHHHHH"]),
+    (Op::ListPublicationVersions,       ["AAAAAAA", "AAAAAAA", "HHHHHHH"]),
+    (Op::WithdrawPublication,           ["AAFFFFF", "FFFFFFF", "HHHHHHH"]),
 ];
 
 /// The built-in "PCREF action-planning tool (four stages)" template, seeded by a migration.
@@ -327,6 +346,37 @@ impl Op {
                 Method::POST,
                 "/api/v1/actions/{id}/updates",
             ),
+            Op::PreviewPublication => (
+                "preview_publication",
+                Method::POST,
+                "/api/v1/plans/{id}/publish-preview",
+            ),
+            Op::PublishPlan => (
+                "publish_plan",
+                Method::POST,
+                "/api/v1/plans/{id}/publications",
+            ),
+            Op::ListPlanPublications => (
+                "list_plan_publications",
+                Method::GET,
+                "/api/v1/plans/{id}/publications",
+            ),
+            Op::ListPublishedPlans => (
+                "list_published_plans",
+                Method::GET,
+                "/api/v1/alliances/{id}/published-plans",
+            ),
+            Op::GetPublication => ("get_publication", Method::GET, "/api/v1/publications/{id}"),
+            Op::ListPublicationVersions => (
+                "list_publication_versions",
+                Method::GET,
+                "/api/v1/publications/{id}/versions",
+            ),
+            Op::WithdrawPublication => (
+                "withdraw_publication",
+                Method::POST,
+                "/api/v1/publications/{id}/withdraw",
+            ),
         }
     }
 
@@ -392,6 +442,9 @@ impl Op {
                 | Op::DeleteAction
                 | Op::ListProgressUpdates
                 | Op::CreateProgressUpdate
+                | Op::PreviewPublication
+                | Op::PublishPlan
+                | Op::ListPlanPublications
         )
     }
 }
@@ -427,6 +480,11 @@ struct Workspace {
     goal_id: String,
     action_id: String,
     template_id: String,
+    /// A second plan, published (named by P, anonymously by P2): its texts are public to the
+    /// alliance, but not its action lead's name, which is among the markers.
+    published_plan_id: String,
+    /// Its first published version.
+    publication_id: String,
     /// What is written in it (the plan's title, the priority area's and the goal's
     /// statements, the action's description and lead, the update's narrative, the
     /// template's name): nobody outside the provider may ever read these.
@@ -572,9 +630,46 @@ async fn fresh(app: &TestApp, editor: &Actor, path: String, body: Value, text: S
     }
 }
 
+/// Previews the plan as its editor and publishes it as previewed; returns the publication's id.
+async fn publish(app: &TestApp, editor: &Actor, plan_id: &str, attribution: &str) -> String {
+    let tag = preview_tag(app, editor, plan_id, attribution).await;
+    let published = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/plans/{plan_id}/publications"),
+            Some(&editor.token),
+        )
+        .header("If-Match", tag)
+        .json(&json!({ "attribution": attribution, "acknowledge_warnings": true }))
+        .send()
+        .await
+        .expect("publish");
+    str_field(&expect_status(published, StatusCode::CREATED).await, "id")
+}
+
+/// The `ETag` of the plan's publish preview, as its editor sees it.
+async fn preview_tag(app: &TestApp, editor: &Actor, plan_id: &str, attribution: &str) -> String {
+    let preview = app
+        .post(
+            &format!("/api/v1/plans/{plan_id}/publish-preview"),
+            &editor.token,
+            json!({ "attribution": attribution }),
+        )
+        .await;
+    let tag = etag_of(&preview);
+    expect_status(preview, StatusCode::OK).await;
+    tag
+}
+
 /// Builds a provider's standing workspace through the API, as the provider's editor.
 /// `label` ("Alpha Provider", "Alpha Sibling", …) makes everything in it unique.
-async fn build_workspace(app: &TestApp, org_id: &str, editor: Actor, label: &str) -> Workspace {
+async fn build_workspace(
+    app: &TestApp,
+    org_id: &str,
+    editor: Actor,
+    label: &str,
+    attribution: &str,
+) -> Workspace {
     let title = format!("{label} Equity Plan");
     let priority = format!("{label} priority: access to crisis care for Black African adults");
     let goal = format!("{label} goal: halve the gap in detention rates");
@@ -628,6 +723,36 @@ async fn build_workspace(app: &TestApp, org_id: &str, editor: Actor, label: &str
         json!({ "from_plan_id": plan_id, "name": template }),
     )
     .await;
+
+    // The plan it publishes: public texts, and a lead whose name must never leave.
+    let published_lead = format!("Published Lead {label}");
+    let (published, _) = create_record(
+        app,
+        &editor,
+        &format!("/api/v1/organisations/{org_id}/plans"),
+        plan_body(&format!("Shared plan {}", label.len())),
+    )
+    .await;
+    let published_plan_id = str_field(&published, "id");
+    let (shared_priority, _) = create_record(
+        app,
+        &editor,
+        &format!("/api/v1/plans/{published_plan_id}/priorities"),
+        priority_body("Shared priority: earlier access for Black African adults"),
+    )
+    .await;
+    create_record(
+        app,
+        &editor,
+        &format!("/api/v1/plans/{published_plan_id}/actions"),
+        action_body(
+            &str_field(&shared_priority, "id"),
+            "Shared action: community outreach",
+            &published_lead,
+        ),
+    )
+    .await;
+    let publication_id = publish(app, &editor, &published_plan_id, attribution).await;
     Workspace {
         editor,
         plan_id,
@@ -635,7 +760,10 @@ async fn build_workspace(app: &TestApp, org_id: &str, editor: Actor, label: &str
         goal_id: str_field(&goal_record, "id"),
         action_id,
         template_id: str_field(&saved, "id"),
+        published_plan_id,
+        publication_id,
         markers: vec![
+            published_lead,
             title,
             priority,
             goal,
@@ -727,10 +855,22 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
         )
         .await;
 
-    let p_workspace =
-        build_workspace(app, &p, actors[1].clone(), &format!("{title} Provider")).await;
-    let p2_workspace =
-        build_workspace(app, &p2, p2_editor.clone(), &format!("{title} Sibling")).await;
+    let p_workspace = build_workspace(
+        app,
+        &p,
+        actors[1].clone(),
+        &format!("{title} Provider"),
+        "named",
+    )
+    .await;
+    let p2_workspace = build_workspace(
+        app,
+        &p2,
+        p2_editor.clone(),
+        &format!("{title} Sibling"),
+        "anonymous",
+    )
+    .await;
 
     let emails = |range: std::ops::Range<usize>| {
         actors[range]
@@ -992,7 +1132,45 @@ async fn prepare(
                 prepared
             }
         }
+        Op::ListPublishedPlans => Prepared::on(&side.alliance_id).markers(&side.alliance_emails),
+        Op::GetPublication | Op::ListPublicationVersions => {
+            let publisher = library_org(world, tenant);
+            Prepared::on(&publisher.workspace().publication_id).markers(&publisher.all_markers())
+        }
+        Op::WithdrawPublication => {
+            // A fresh version, published by the provider's editor, for each cell.
+            let publisher = library_org(world, tenant);
+            let ws = publisher.workspace();
+            let id = publish(
+                app,
+                &ws.editor,
+                &ws.published_plan_id,
+                attribution_of(tenant),
+            )
+            .await;
+            Prepared::on(&id)
+                .markers(&publisher.all_markers())
+                .with_body(json!({ "reason": format!("Matrix withdrawal {n}") }))
+        }
         _ => unreachable!("{} is walked in a workspace", op.label()),
+    }
+}
+
+/// The provider whose publication a library cell is about: P (named) for "own", P2
+/// (anonymous) for "sibling", alliance B's P for "foreign".
+fn library_org(world: &World, tenant: Tenant) -> &Org {
+    match tenant {
+        Tenant::Own => &world.a.p,
+        Tenant::Sibling => &world.a.p2,
+        Tenant::Foreign => &world.b.p,
+    }
+}
+
+/// How the tenant's provider publishes its plan.
+fn attribution_of(tenant: Tenant) -> &'static str {
+    match tenant {
+        Tenant::Sibling => "anonymous",
+        Tenant::Own | Tenant::Foreign => "named",
     }
 }
 
@@ -1118,6 +1296,17 @@ async fn prepare_in_workspace(
                 prepared
             }
         }
+        Op::PreviewPublication => {
+            at(&ws.published_plan_id).with_body(json!({ "attribution": attribution_of(tenant) }))
+        }
+        Op::PublishPlan => {
+            let tag = preview_tag(app, editor, &ws.published_plan_id, attribution_of(tenant)).await;
+            at(&ws.published_plan_id).if_match(&tag).with_body(json!({
+                "attribution": attribution_of(tenant),
+                "acknowledge_warnings": true,
+            }))
+        }
+        Op::ListPlanPublications => at(&ws.published_plan_id),
         _ => unreachable!("{} is not a workspace operation", op.label()),
     }
 }
@@ -1302,6 +1491,21 @@ impl Walk<'_> {
                     got.status.as_u16(),
                     got.content_type
                 ));
+            }
+        }
+        let in_library = matches!(
+            op,
+            Op::ListPublishedPlans | Op::GetPublication | Op::ListPublicationVersions
+        );
+        if in_library && got.status.is_success() {
+            // P2 publishes anonymously: nothing in the library may say it is P2's.
+            let p2 = &world.a.p2;
+            let p2_identity = [p2.name.clone(), p2.id.clone()];
+            let named = leaked(&got.text, &p2_identity);
+            if !named.is_empty() {
+                failures.push(fail(format!(
+                    "the library names the provider of an anonymous publication {named:?}"
+                )));
             }
         }
         if op == Op::ListAlliances && got.status.is_success() {

@@ -529,3 +529,51 @@ pub async fn assert_updates_need_the_current_etag(
     assert_eq!(reapplied[field], second_value, "{path}");
     assert_eq!(reapplied["version"], json!(version + 2), "{path}");
 }
+
+// ---- publishing ---------------------------------------------------------------------------
+
+/// `POST /plans/{id}/publish-preview` that must answer 200: the preview and its `ETag`.
+pub async fn preview(app: &TestApp, token: &str, plan_id: &str, body: Value) -> (Value, String) {
+    let response = app
+        .post(
+            &format!("/api/v1/plans/{plan_id}/publish-preview"),
+            token,
+            body,
+        )
+        .await;
+    let tag = etag_of(&response);
+    (expect_status(response, StatusCode::OK).await, tag)
+}
+
+/// `POST /plans/{id}/publications` with `If-Match` when given; the raw response.
+pub async fn publish_with(
+    app: &TestApp,
+    token: &str,
+    plan_id: &str,
+    if_match: Option<&str>,
+    body: Value,
+) -> Response {
+    let mut request = app.request(
+        Method::POST,
+        &format!("/api/v1/plans/{plan_id}/publications"),
+        Some(token),
+    );
+    if let Some(tag) = if_match {
+        request = request.header("If-Match", tag);
+    }
+    request.json(&body).send().await.expect("publish")
+}
+
+/// Previews and publishes the plan as previewed, acknowledging any warnings: the publication.
+pub async fn publish(app: &TestApp, token: &str, plan_id: &str, attribution: &str) -> Value {
+    let (_, tag) = preview(app, token, plan_id, json!({ "attribution": attribution })).await;
+    let response = publish_with(
+        app,
+        token,
+        plan_id,
+        Some(&tag),
+        json!({ "attribution": attribution, "acknowledge_warnings": true }),
+    )
+    .await;
+    expect_status(response, StatusCode::CREATED).await
+}

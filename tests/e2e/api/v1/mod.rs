@@ -7,6 +7,7 @@ mod memberships;
 mod organisations;
 mod plan_stages;
 mod plans;
+mod publishing;
 mod reference;
 mod templates;
 mod tour;
