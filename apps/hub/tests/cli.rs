@@ -491,4 +491,78 @@ async fn the_readme_tour_works_against_the_binary() {
         status, 404,
         "the alliance admin does not see a provider's plan"
     );
+
+    // Published anonymously, as previewed, the plan is found by another trust's editor.
+    let (status, _) = call(
+        POST,
+        &format!("{base}/api/v1/plans/{plan_id}/priorities"),
+        Some(&member_token),
+        Some(serde_json::json!({"statement": "Reduce detentions of Black Caribbean men", "ethnic_categories": ["M"], "communities_consulted": true})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let preview = reqwest::Client::new()
+        .post(format!("{base}/api/v1/plans/{plan_id}/publish-preview"))
+        .bearer_auth(&member_token)
+        .json(&serde_json::json!({"attribution": "anonymous"}))
+        .send()
+        .await
+        .expect("preview");
+    assert_eq!(preview.status().as_u16(), 200);
+    let tag = preview
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("the preview's ETag")
+        .to_owned();
+    let published = reqwest::Client::new()
+        .post(format!("{base}/api/v1/plans/{plan_id}/publications"))
+        .bearer_auth(&member_token)
+        .header("If-Match", tag)
+        .json(&serde_json::json!({"attribution": "anonymous"}))
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(published.status().as_u16(), 201);
+    let (status, other) = call(
+        POST,
+        &format!("{base}/api/v1/alliances/{alliance}/organisations"),
+        Some(&token),
+        Some(serde_json::json!({"name": "Northfield Care NHS Trust", "kind": "provider"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let other = other["id"].as_str().expect("id").to_owned();
+    let (_, invitation) = call(POST,
+        &format!("{base}/api/v1/organisations/{other}/members"),
+        Some(&token),
+        Some(serde_json::json!({"email": "lee.jones@northfield.example", "display_name": "Lee Jones", "role": "provider_editor"})),
+    ).await;
+    let (_, accepted) = call(
+        POST,
+        &format!("{base}/api/v1/invitations/accept"),
+        None,
+        Some(serde_json::json!({"code": invitation["invitation_code"], "token_name": "laptop"})),
+    )
+    .await;
+    let other_token = accepted["token"].as_str().expect("token").to_owned();
+    let (status, library) = call(
+        GET,
+        &format!(
+            "{base}/api/v1/alliances/{alliance}/published-plans?broad_group=black&q=detentions"
+        ),
+        Some(&other_token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{library}");
+    assert_eq!(library["items"][0]["title"], "PCREF action plan 2026/27");
+    assert_eq!(
+        library["items"][0]["provider_label"],
+        "A provider in East Midlands PCREF Alliance"
+    );
+    assert!(
+        !library.to_string().contains("Example Healthcare"),
+        "{library}"
+    );
 }
