@@ -1,10 +1,14 @@
-//! Redaction is one pass over the text whatever the number of names (plus a second, cheaper
-//! pass when the first found something). Not a benchmark: a guard against an accidentally
-//! quadratic detector, with a bound loose enough for a debug build on a busy 2-core machine.
-//! `cargo test --release -p pcref-anonymise --test performance -- --nocapture` prints the
-//! figure that matters (well under 1 ms for 5,000 characters and 20 names).
+//! How long redaction takes: one pass over the text whatever the number of names (plus a
+//! second, cheaper pass when the first found something), so ten times the text should cost
+//! about ten times as much. Prints figures and asserts nothing (timings belong to measurements,
+//! not to tests):
+//!
+//! ```sh
+//! cargo run --release -p pcref-anonymise --example redaction_timing
+//! ```
 
 use std::time::{Duration, Instant};
+
 
 use pcref_anonymise::Redactor;
 
@@ -56,8 +60,7 @@ fn time(redactor: &Redactor, text: &str, rounds: u32) -> Duration {
     started.elapsed() / rounds
 }
 
-#[test]
-fn linear_in_text_length_and_cheap_per_name() {
+fn main() {
     let redactor = Redactor::new(NAMES, ["Oakwood Unit", "Cedar House"]);
     let short = text(5_000);
     let long = text(50_000);
@@ -69,7 +72,8 @@ fn linear_in_text_length_and_cheap_per_name() {
         short.chars().count(),
         long.chars().count()
     );
-    // Ten times the text should cost about ten times as much, certainly not a hundred.
-    assert!(per_long < per_short * 40, "{per_short:?} vs {per_long:?}");
-    assert!(per_short < Duration::from_millis(50), "{per_short:?}");
+    println!(
+        "50,000 characters cost {:.1} times 5,000 (linear: about 10)",
+        per_long.as_secs_f64() / per_short.as_secs_f64()
+    );
 }
