@@ -8,6 +8,7 @@
 
 mod auth;
 mod endpoints;
+mod learning_types;
 mod metrics;
 mod middleware;
 mod plan_types;
@@ -33,9 +34,9 @@ pub use middleware::MAX_BODY_BYTES;
 pub use problem::{ApiError, Problem};
 
 use endpoints::{
-    ActionsApi, AlliancesApi, AuditApi, GoalsApi, InvitationsApi, MeApi, MembershipsApi,
-    OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi, PublishingApi, ReferenceApi,
-    TemplatesApi,
+    ActionsApi, AlliancesApi, AuditApi, GoalsApi, InvitationsApi, LearningApi, MeApi,
+    MembershipsApi, OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi, PublishingApi,
+    ReferenceApi, TemplatesApi,
 };
 
 type Apis = (
@@ -53,6 +54,7 @@ type Apis = (
     ActionsApi,
     ProgressUpdatesApi,
     PublishingApi,
+    LearningApi,
 );
 
 /// Where the API is mounted.
@@ -75,6 +77,7 @@ fn api_service() -> OpenApiService<Apis, ()> {
             ActionsApi,
             ProgressUpdatesApi,
             PublishingApi,
+            LearningApi,
         ),
         "PCREF Alliance Hub API",
         env!("CARGO_PKG_VERSION"),

@@ -8,6 +8,7 @@ pub mod policy;
 
 mod alliances;
 mod identity;
+mod learning;
 mod members;
 mod organisations;
 mod plan_stages;
@@ -24,6 +25,7 @@ use pcref_store::Db;
 
 pub use alliances::Bootstrapped;
 pub use identity::{AcceptedInvitation, CreatedToken};
+pub use learning::{ContributedLearning, LearningChangeRequest, NewLearningRequest};
 pub use members::{Invited, Invitee};
 pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, WorkspaceRecord};
 pub use plans::{NewPlanRequest, NewTemplateRequest};

@@ -4,6 +4,7 @@
 //! depend on it and it can be tested in isolation.
 
 mod ids;
+mod learning;
 mod names;
 mod page;
 mod plans;
@@ -16,6 +17,10 @@ pub use ids::{
     AccessTokenId, ActionId, AllianceId, AuditEntryId, GoalId, InvitationId, LearningItemId,
     MembershipId, OrganisationId, PlanId, PriorityId, ProgressUpdateId, PublicationId,
     PublicationSeriesId, TemplateId, UserId,
+};
+pub use learning::{
+    contributor_label, learning_text, learning_title, parse_categories, parse_competencies,
+    parse_ethnic_groups, LearningDraft, LearningFilter, LearningItem, LearningPatch,
 };
 pub use names::{DisplayName, Email, Name, TokenName};
 pub use page::{Cursor, Page, PageLimit};

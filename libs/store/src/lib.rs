@@ -11,6 +11,7 @@ pub mod schema;
 pub mod alliances;
 pub mod audit;
 pub mod invitations;
+pub mod learning;
 pub mod memberships;
 pub mod organisations;
 pub mod plans;

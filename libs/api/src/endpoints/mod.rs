@@ -4,6 +4,7 @@
 mod alliances;
 mod audit;
 mod identity;
+mod learning;
 mod memberships;
 mod organisations;
 mod plan_stages;
@@ -14,6 +15,7 @@ mod reference;
 pub use alliances::AlliancesApi;
 pub use audit::AuditApi;
 pub use identity::{InvitationsApi, MeApi};
+pub use learning::LearningApi;
 pub use memberships::MembershipsApi;
 pub use organisations::OrganisationsApi;
 pub use plan_stages::{ActionsApi, GoalsApi, PrioritiesApi, ProgressUpdatesApi};
@@ -59,6 +61,9 @@ pub enum ApiTags {
     ProgressUpdates,
     /// Publishing anonymised plans and the alliance's library of published plans.
     Publishing,
+    /// The alliance's learning library: good-practice case studies from providers and VCSE
+    /// partners.
+    Learning,
 }
 
 /// Reads the paging query parameters.
