@@ -99,6 +99,11 @@ enum Op {
     GetPublication,
     ListPublicationVersions,
     WithdrawPublication,
+    // The learning library.
+    ListLearning,
+    CreateLearning,
+    GetLearning,
+    UpdateLearning,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +200,15 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::GetPublication,                ["AAAAAAA", "AAAAAAA", "HHHHHHH"]),
     (Op::ListPublicationVersions,       ["AAAAAAA", "AAAAAAA", "HHHHHHH"]),
     (Op::WithdrawPublication,           ["AAFFFFF", "FFFFFFF", "HHHHHHH"]),
+    // The learning library is the whole alliance's too: everybody reads it, provider admins
+    // and editors and VCSE admins and partners contribute. "own" is alliance A, or a case
+    // study of the caller's organisation (V's for VCSE roles, P's for everybody else);
+    // "sibling" is P2's anonymous one; "foreign" one of alliance B. Only the contributing
+    // organisation's writers change an item; everybody else who sees it gets the same 403.
+    (Op::ListLearning,                  ["AAAAAAA", "",        "HHHHHHH"]),
+    (Op::CreateLearning,                ["AAFAAFF", "",        "HHHHHHH"]),
+    (Op::GetLearning,                   ["AAAAAAA", "AAAAAAA", "HHHHHHH"]),
+    (Op::UpdateLearning,                ["AAFAAFF", "FFFFFFF", "HHHHHHH"]),
 ];
 
 /// The built-in "PCREF action-planning tool (four stages)" template, seeded by a migration.
@@ -376,6 +390,22 @@ impl Op {
                 "withdraw_publication",
                 Method::POST,
                 "/api/v1/publications/{id}/withdraw",
+            ),
+            Op::ListLearning => (
+                "list_learning_items",
+                Method::GET,
+                "/api/v1/alliances/{id}/learning",
+            ),
+            Op::CreateLearning => (
+                "create_learning_item",
+                Method::POST,
+                "/api/v1/alliances/{id}/learning",
+            ),
+            Op::GetLearning => ("get_learning_item", Method::GET, "/api/v1/learning/{id}"),
+            Op::UpdateLearning => (
+                "update_learning_item",
+                Method::PATCH,
+                "/api/v1/learning/{id}",
             ),
         }
     }
@@ -977,6 +1007,9 @@ async fn prepare(
     if op.in_workspace() {
         return prepare_in_workspace(app, world, op, tenant, n).await;
     }
+    if op.in_learning_library() {
+        return prepare_learning(app, world, op, role, tenant, n).await;
+    }
     let side = match tenant {
         Tenant::Own | Tenant::Sibling => &world.a,
         Tenant::Foreign => &world.b,
@@ -1311,6 +1344,96 @@ async fn prepare_in_workspace(
     }
 }
 
+// ---- the learning library -----------------------------------------------------------------
+
+impl Op {
+    /// Operations on the alliance's learning library.
+    fn in_learning_library(self) -> bool {
+        matches!(
+            self,
+            Op::ListLearning | Op::CreateLearning | Op::GetLearning | Op::UpdateLearning
+        )
+    }
+}
+
+/// A case study whose texts hold no marker of any workspace.
+fn learning_body(title: &str, attribution: &str) -> Value {
+    json!({
+        "title": title,
+        "categories": ["community_trust_and_engagement"],
+        "competencies": ["co_production"],
+        "ethnic_categories": ["N"],
+        "summary": "Peer supporters from local churches joined the evening crisis shifts.",
+        "reflections": "Start with the community groups before writing the role.",
+        "attribution": attribution,
+    })
+}
+
+/// Whose case study a learning cell is about, who contributes it and how: on "own", V's (by
+/// its partner) for VCSE roles and P's (by its editor) for everybody else; on "sibling", P2's,
+/// anonymously; on "foreign", alliance B's P's.
+fn learning_contributor(
+    world: &World,
+    role: usize,
+    tenant: Tenant,
+) -> (&Org, &Actor, &'static str) {
+    let partner = ROLES
+        .iter()
+        .position(|r| *r == "vcse_partner")
+        .expect("a VCSE partner role");
+    match tenant {
+        Tenant::Own if ROLES[role].starts_with("vcse") => {
+            (&world.a.v, &world.a.actors[partner], "named")
+        }
+        Tenant::Own => (&world.a.p, &world.a.p.workspace().editor, "named"),
+        Tenant::Sibling => (&world.a.p2, &world.a.p2.workspace().editor, "anonymous"),
+        Tenant::Foreign => (&world.b.p, &world.b.p.workspace().editor, "named"),
+    }
+}
+
+/// Sets up a learning cell: the alliance, or a fresh case study contributed for the cell.
+async fn prepare_learning(
+    app: &TestApp,
+    world: &World,
+    op: Op,
+    role: usize,
+    tenant: Tenant,
+    n: usize,
+) -> Prepared {
+    let side = match tenant {
+        Tenant::Own | Tenant::Sibling => &world.a,
+        Tenant::Foreign => &world.b,
+    };
+    match op {
+        Op::ListLearning => Prepared::on(&side.alliance_id).markers(&side.alliance_emails),
+        Op::CreateLearning => Prepared::on(&side.alliance_id)
+            .markers(&side.alliance_emails)
+            .with_body(learning_body(&format!("Matrix case study {n}"), "named")),
+        Op::GetLearning | Op::UpdateLearning => {
+            let (org, contributor, attribution) = learning_contributor(world, role, tenant);
+            let title = format!("Matrix learning {n}");
+            let (item, tag) = create_record(
+                app,
+                contributor,
+                &format!("/api/v1/alliances/{}/learning", side.alliance_id),
+                learning_body(&title, attribution),
+            )
+            .await;
+            let prepared = Prepared::on(&str_field(&item, "id"))
+                .markers(&org.all_markers())
+                .markers(&[title]);
+            if op == Op::UpdateLearning {
+                prepared
+                    .if_match(&tag)
+                    .with_body(json!({ "title": format!("Matrix retitled case study {n}") }))
+            } else {
+                prepared
+            }
+        }
+        _ => unreachable!("{} is not a learning operation", op.label()),
+    }
+}
+
 /// The request for a prepared cell, sent with `token` (none for an anonymous call).
 fn request(app: &TestApp, op: Op, token: Option<&str>, prepared: &Prepared) -> RequestBuilder {
     let (_, method, template) = op.spec();
@@ -1505,6 +1628,17 @@ impl Walk<'_> {
             if !named.is_empty() {
                 failures.push(fail(format!(
                     "the library names the provider of an anonymous publication {named:?}"
+                )));
+            }
+        }
+        if op.in_learning_library() && got.status.is_success() {
+            // P2 contributes anonymously: nothing in the learning library may say it is P2's.
+            let p2 = &world.a.p2;
+            let p2_identity = [p2.name.clone(), p2.id.clone()];
+            let named = leaked(&got.text, &p2_identity);
+            if !named.is_empty() {
+                failures.push(fail(format!(
+                    "the learning library names the contributor of an anonymous case study {named:?}"
                 )));
             }
         }

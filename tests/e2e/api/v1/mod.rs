@@ -2,6 +2,7 @@ mod alliances;
 mod audit;
 mod errors;
 mod invitations;
+mod learning;
 mod me;
 mod memberships;
 mod organisations;
