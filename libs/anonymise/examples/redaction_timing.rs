@@ -9,7 +9,6 @@
 
 use std::time::{Duration, Instant};
 
-
 use pcref_anonymise::Redactor;
 
 const NAMES: [&str; 20] = [

@@ -249,6 +249,16 @@ async fn preview_publish_and_withdraw(backend: Backend) {
         )
         .await;
     }
+    expect_invalid(
+        app.post(
+            &format!("{}/withdraw", publication_path(&second_id)),
+            editor,
+            json!({ "reason": "x".repeat(10_001) }),
+        )
+        .await,
+        &["reason"],
+    )
+    .await;
     let withdrawn = expect_status(
         app.post(
             &format!("{}/withdraw", publication_path(&second_id)),
@@ -788,6 +798,15 @@ async fn library_search_and_filters(backend: Backend) {
     )
     .await;
     assert_eq!(error_fields(&problem).len(), 5);
+    expect_invalid(
+        app.get(
+            &library_path(&ws, &format!("?q={}", "a".repeat(201))),
+            &partner.token,
+        )
+        .await,
+        &["q"],
+    )
+    .await;
 
     // Another alliance's member sees no library here, and learns nothing from a bad filter.
     let stranger_app = app;
