@@ -68,6 +68,13 @@ enum Op {
     GetBuiltInTemplate,
     GetSavedTemplate,
     CreateTemplate,
+    // Sharing templates with the alliance, adopting them, and the deny-list redaction uses.
+    ShareTemplate,
+    AdoptTemplate,
+    ListSharedTemplates,
+    GetSharedTemplate,
+    GetWithheldTerms,
+    ReplaceWithheldTerms,
     ListPlans,
     CreatePlan,
     GetPlan,
@@ -165,6 +172,18 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::GetBuiltInTemplate,            ["AAAAAAA", "",        ""       ]),
     (Op::GetSavedTemplate,              ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
     (Op::CreateTemplate,                ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    // A provider's admins and editors share its templates; once shared, a template is read
+    // by the whole alliance and adopted by other providers' admins and editors. "own" is a
+    // fresh template of P (shared for reading; for adopting, P2's shared into P), "sibling"
+    // P2's (adopted into P2), "foreign" alliance B's. Withheld terms are read by the
+    // organisation's own members only ("own" is V for VCSE roles, P for everybody else) and
+    // changed by a provider's admins and editors or a VCSE organisation's admins.
+    (Op::ShareTemplate,                 ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::AdoptTemplate,                 ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::ListSharedTemplates,           ["AAAAAAA", "",        "HHHHHHH"]),
+    (Op::GetSharedTemplate,             ["AAAAAAA", "AAAAAAA", "HHHHHHH"]),
+    (Op::GetWithheldTerms,              ["AAAAAHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::ReplaceWithheldTerms,          ["AAFAFHH", "HHHHHHH", "HHHHHHH"]),
     // The private workspace: "own" is provider P's for every role.
     (Op::ListPlans,                     ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
     (Op::CreatePlan,                    ["AAFHHHH", "HHHHHHH", "HHHHHHH"]),
@@ -305,13 +324,38 @@ impl Op {
             ),
             Op::ListPillars => ("list_pillars", Method::GET, "/api/v1/reference/pillars"),
             Op::ListTemplates => ("list_templates", Method::GET, "/api/v1/templates"),
-            Op::GetBuiltInTemplate | Op::GetSavedTemplate => {
+            Op::GetBuiltInTemplate | Op::GetSavedTemplate | Op::GetSharedTemplate => {
                 ("get_template", Method::GET, "/api/v1/templates/{id}")
             }
             Op::CreateTemplate => (
                 "create_template",
                 Method::POST,
                 "/api/v1/organisations/{id}/templates",
+            ),
+            Op::ShareTemplate => (
+                "share_template",
+                Method::POST,
+                "/api/v1/templates/{id}/share",
+            ),
+            Op::AdoptTemplate => (
+                "adopt_template",
+                Method::POST,
+                "/api/v1/templates/{id}/adopt",
+            ),
+            Op::ListSharedTemplates => (
+                "list_shared_templates",
+                Method::GET,
+                "/api/v1/alliances/{id}/shared-templates",
+            ),
+            Op::GetWithheldTerms => (
+                "get_withheld_terms",
+                Method::GET,
+                "/api/v1/organisations/{id}/withheld-terms",
+            ),
+            Op::ReplaceWithheldTerms => (
+                "replace_withheld_terms",
+                Method::PUT,
+                "/api/v1/organisations/{id}/withheld-terms",
             ),
             Op::ListPlans => (
                 "list_plans",
@@ -426,6 +470,7 @@ impl Op {
             }
             Op::GetBuiltInTemplate => format!("{id} (built-in)"),
             Op::GetSavedTemplate => format!("{id} (saved by a provider)"),
+            Op::GetSharedTemplate => format!("{id} (shared by a provider)"),
             _ => id.to_owned(),
         }
     }
@@ -1007,6 +1052,9 @@ async fn prepare(
     if op.in_workspace() {
         return prepare_in_workspace(app, world, op, tenant, n).await;
     }
+    if op.in_sharing() {
+        return prepare_sharing(app, world, op, role, tenant, n).await;
+    }
     if op.in_learning_library() {
         return prepare_learning(app, world, op, role, tenant, n).await;
     }
@@ -1431,6 +1479,140 @@ async fn prepare_learning(
             }
         }
         _ => unreachable!("{} is not a learning operation", op.label()),
+    }
+}
+
+// ---- shared templates and withheld terms --------------------------------------------------
+
+impl Op {
+    /// Template sharing and withheld terms, set up by `prepare_sharing`.
+    fn in_sharing(self) -> bool {
+        matches!(
+            self,
+            Op::ShareTemplate
+                | Op::AdoptTemplate
+                | Op::ListSharedTemplates
+                | Op::GetSharedTemplate
+                | Op::GetWithheldTerms
+                | Op::ReplaceWithheldTerms
+        )
+    }
+}
+
+/// A fresh template of the provider `org`, saved by its editor from a fresh plan whose texts
+/// hold no marker of any workspace (once shared, the whole alliance reads it), and shared
+/// when `shared`. Its id and its name.
+async fn sharing_template(app: &TestApp, org: &Org, n: usize, shared: bool) -> (String, String) {
+    let editor = &org.workspace().editor;
+    let (plan, _) = create_record(
+        app,
+        editor,
+        &format!("/api/v1/organisations/{}/plans", org.id),
+        plan_body(&format!("Matrix sharing plan {n}")),
+    )
+    .await;
+    let plan_id = str_field(&plan, "id");
+    create_record(
+        app,
+        editor,
+        &format!("/api/v1/plans/{plan_id}/priorities"),
+        priority_body(&format!(
+            "Matrix shared priority {n}: earlier access to crisis care"
+        )),
+    )
+    .await;
+    let name = format!("Matrix shared template {n}");
+    let (template, _) = create_record(
+        app,
+        editor,
+        &format!("/api/v1/organisations/{}/templates", org.id),
+        json!({ "from_plan_id": plan_id, "name": name }),
+    )
+    .await;
+    let id = str_field(&template, "id");
+    if shared {
+        let response = app
+            .post(
+                &format!("/api/v1/templates/{id}/share"),
+                &editor.token,
+                json!({}),
+            )
+            .await;
+        expect_status(response, StatusCode::OK).await;
+    }
+    (id, name)
+}
+
+/// Gives the organisation a fresh list of withheld terms, set by its own admin: the term (a
+/// private marker of the cell) and the list's `ETag`.
+async fn fresh_withheld_terms(app: &TestApp, org: &Org, n: usize) -> (String, String) {
+    let path = format!("/api/v1/organisations/{}/withheld-terms", org.id);
+    let read = app.get(&path, &org.admin.token).await;
+    let tag = etag_of(&read);
+    expect_status(read, StatusCode::OK).await;
+    let term = format!("Matrix withheld term {n}");
+    let response = app
+        .request(Method::PUT, &path, Some(&org.admin.token))
+        .header("If-Match", tag)
+        .json(&json!({ "terms": [term] }))
+        .send()
+        .await
+        .expect("PUT withheld terms");
+    let tag = etag_of(&response);
+    expect_status(response, StatusCode::OK).await;
+    (term, tag)
+}
+
+/// Sets up a template-sharing or withheld-terms cell. Templates: "own" is P (adopting: P2's
+/// shared template into P), "sibling" P2 (adopting: P's into P2), "foreign" alliance B's P
+/// (adopting: B's P2's into B's P). Withheld terms: the caller's own organisation (V for VCSE
+/// roles, P for everybody else), P2, or the same organisation in alliance B.
+async fn prepare_sharing(
+    app: &TestApp,
+    world: &World,
+    op: Op,
+    role: usize,
+    tenant: Tenant,
+    n: usize,
+) -> Prepared {
+    let side = match tenant {
+        Tenant::Own | Tenant::Sibling => &world.a,
+        Tenant::Foreign => &world.b,
+    };
+    let (provider, other) = match tenant {
+        Tenant::Own | Tenant::Foreign => (&side.p, &side.p2),
+        Tenant::Sibling => (&side.p2, &side.p),
+    };
+    match op {
+        Op::ShareTemplate | Op::GetSharedTemplate => {
+            let (id, name) = sharing_template(app, provider, n, op == Op::GetSharedTemplate).await;
+            Prepared::on(&id)
+                .markers(&provider.all_markers())
+                .markers(&[name])
+        }
+        Op::AdoptTemplate => {
+            let (id, _) = sharing_template(app, other, n, true).await;
+            Prepared::on(&id)
+                .markers(&provider.all_markers())
+                .with_body(json!({ "organisation_id": provider.id }))
+        }
+        Op::ListSharedTemplates => Prepared::on(&side.alliance_id).markers(&side.alliance_emails),
+        Op::GetWithheldTerms | Op::ReplaceWithheldTerms => {
+            let org = match tenant {
+                Tenant::Sibling => &world.a.p2,
+                Tenant::Own | Tenant::Foreign => side.org_for(role),
+            };
+            let (term, tag) = fresh_withheld_terms(app, org, n).await;
+            let prepared = Prepared::on(&org.id).markers(&org.emails).markers(&[term]);
+            if op == Op::ReplaceWithheldTerms {
+                prepared
+                    .if_match(&tag)
+                    .with_body(json!({ "terms": [format!("Matrix replacement term {n}")] }))
+            } else {
+                prepared
+            }
+        }
+        _ => unreachable!("{} is not a sharing operation", op.label()),
     }
 }
 

@@ -36,7 +36,7 @@ pub use problem::{ApiError, Problem};
 use endpoints::{
     ActionsApi, AlliancesApi, AuditApi, GoalsApi, InvitationsApi, LearningApi, MeApi,
     MembershipsApi, OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi, PublishingApi,
-    ReferenceApi, TemplatesApi,
+    ReferenceApi, TemplatesApi, WithheldTermsApi,
 };
 
 type Apis = (
@@ -55,6 +55,7 @@ type Apis = (
     ProgressUpdatesApi,
     PublishingApi,
     LearningApi,
+    WithheldTermsApi,
 );
 
 /// Where the API is mounted.
@@ -78,6 +79,7 @@ fn api_service() -> OpenApiService<Apis, ()> {
             ProgressUpdatesApi,
             PublishingApi,
             LearningApi,
+            WithheldTermsApi,
         ),
         "PCREF Alliance Hub API",
         env!("CARGO_PKG_VERSION"),

@@ -340,6 +340,10 @@ pub struct TemplateAction {
 
 /// A plan skeleton: the stages' prompts and, for a template saved from a plan, its priority
 /// areas, goals and actions (without dates, leads' names or progress).
+///
+/// A template another organisation shared with the alliance reads as the redacted copy it
+/// shared (names, emails, phone and NHS numbers, postcodes and its withheld terms replaced by
+/// markers such as `[redacted: email]`), without `source_plan_id`.
 #[derive(Debug, Clone, Object)]
 #[oai(example)]
 pub struct Template {
@@ -350,12 +354,75 @@ pub struct Template {
     pub built_in: bool,
     /// The organisation that saved it; null for a built-in template.
     pub organisation_id: Option<Uuid>,
+    /// The plan it was saved from; shown to its own organisation only.
     pub source_plan_id: Option<Uuid>,
     pub stages: Vec<Stage>,
     pub priorities: Vec<TemplatePriority>,
     pub goals: Vec<TemplateGoal>,
     pub actions: Vec<TemplateAction>,
     pub created_at: DateTime<Utc>,
+    /// When its organisation first shared it with the alliance; null while not shared.
+    pub shared_at: Option<DateTime<Utc>>,
+    /// How many organisations have adopted it (0 unless shared).
+    pub adoptions: u32,
+    /// For a copy adopted from another organisation's shared template: that template, as
+    /// shared.
+    pub adopted_from: Option<TemplateOrigin>,
+}
+
+/// Where an adopted template came from.
+#[derive(Debug, Clone, Object)]
+pub struct TemplateOrigin {
+    /// The shared template it was copied from.
+    pub id: Uuid,
+    /// Its name as shared.
+    pub name: String,
+    pub organisation_id: Uuid,
+    /// The organisation that shared it.
+    pub organisation_name: String,
+}
+
+impl From<domain::TemplateOrigin> for TemplateOrigin {
+    fn from(o: domain::TemplateOrigin) -> Self {
+        TemplateOrigin {
+            id: o.id.as_uuid(),
+            name: o.name,
+            organisation_id: o.organisation_id.as_uuid(),
+            organisation_name: o.organisation_name,
+        }
+    }
+}
+
+/// A template as just shared: exactly what the alliance now reads, and what was redacted to
+/// get there.
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct SharedTemplate {
+    #[oai(flatten)]
+    pub template: Template,
+    /// Each identifier replaced by a marker: where, and of which kind (never what it was).
+    pub redactions: Vec<crate::publishing_types::Redaction>,
+    /// Small numbers of people next to words such as patients, shared as written: if one could
+    /// identify someone, save a corrected template from the plan and share that instead.
+    pub warnings: Vec<crate::publishing_types::Warning>,
+}
+
+impl From<pcref_app::SharedTemplate> for SharedTemplate {
+    fn from(s: pcref_app::SharedTemplate) -> Self {
+        SharedTemplate {
+            redactions: crate::publishing_types::redactions(&s.report),
+            warnings: crate::publishing_types::warnings(&s.report),
+            template: s.template.into(),
+        }
+    }
+}
+
+/// Adopt a shared template into one of the caller's provider workspaces.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct AdoptTemplate {
+    /// The provider that adopts it (its admins and editors).
+    pub organisation_id: Uuid,
 }
 
 impl From<domain::Template> for Template {
@@ -363,6 +430,9 @@ impl From<domain::Template> for Template {
         Template {
             id: t.id.as_uuid(),
             built_in: t.is_built_in(),
+            shared_at: t.shared_at,
+            adoptions: t.adoptions,
+            adopted_from: t.adopted_from.map(Into::into),
             name: t.name,
             description: t.description,
             organisation_id: t.organisation_id.map(|o| o.as_uuid()),
@@ -1159,6 +1229,10 @@ crate::types::page_type!(
     /// A page of templates: the built-in ones first.
     TemplatePage of Template
 );
+crate::types::page_type!(
+    /// A page of the templates shared in an alliance, newest shared first, as shared.
+    SharedTemplatePage of Template
+);
 
 // ---- examples -----------------------------------------------------------------------------
 
@@ -1171,6 +1245,8 @@ mod examples {
     pub const ACTION: Uuid = Uuid::from_u128(0x0192_f0c3_0a1e_7f5a_9b6c_7d8e_9f0a_1b04);
     pub const UPDATE: Uuid = Uuid::from_u128(0x0192_f0c3_0a1f_7a6b_8c7d_8e9f_0a1b_2c05);
     pub const TEMPLATE: Uuid = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001);
+    pub const SHARED_TEMPLATE: Uuid = Uuid::from_u128(0x0192_f0c3_0a20_7b7c_9d8e_9f0a_1b2c_3d06);
+    pub const ORGANISATION: Uuid = Uuid::from_u128(0x0192_f0c1_9c2e_7a41_b3d2_6f4e_1c0a_9d21);
 
     pub fn date(s: &str) -> chrono::NaiveDate {
         s.parse().unwrap_or_default()
@@ -1199,6 +1275,73 @@ impl Example for Template {
             goals: Vec::new(),
             actions: Vec::new(),
             created_at: example_time(),
+            shared_at: None,
+            adoptions: 0,
+            adopted_from: None,
+        }
+    }
+}
+
+impl Example for SharedTemplate {
+    fn example() -> Self {
+        SharedTemplate {
+            template: Template {
+                id: examples::SHARED_TEMPLATE,
+                name: "Detentions plan (reusable)".into(),
+                description: Some("Our 2026/27 plan; ask [redacted: email] about it.".into()),
+                built_in: false,
+                organisation_id: Some(examples::ORGANISATION),
+                source_plan_id: None,
+                stages: vec![Stage {
+                    stage: 1,
+                    title: "Identify priority areas".into(),
+                    prompts: vec!["Name the specific ethnic groups affected.".into()],
+                }],
+                priorities: vec![TemplatePriority {
+                    statement:
+                        "Reduce detentions of Black Caribbean men under the Mental Health Act"
+                            .into(),
+                    ethnic_categories: vec!["M".into()],
+                    service_area: Some("Acute inpatient services".into()),
+                    evidence: Some(
+                        "Detention data 2025/26, collated by [redacted: person name]".into(),
+                    ),
+                }],
+                goals: Vec::new(),
+                actions: vec![TemplateAction {
+                    priority: 0,
+                    description: "Co-design a crisis café with Black-led community groups".into(),
+                    measure: Some("Sessions held".into()),
+                    expected_outcome: Some("Fewer crisis admissions".into()),
+                    lead_role: Some("Community Engagement Lead".into()),
+                    cost_implications: None,
+                }],
+                created_at: example_time(),
+                shared_at: Some(example_time()),
+                adoptions: 2,
+                adopted_from: None,
+            },
+            redactions: vec![
+                crate::publishing_types::Redaction {
+                    field: "description".into(),
+                    kind: "email".into(),
+                    position: 22,
+                },
+                crate::publishing_types::Redaction {
+                    field: "priorities[0].evidence".into(),
+                    kind: "person name".into(),
+                    position: 36,
+                },
+            ],
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl Example for AdoptTemplate {
+    fn example() -> Self {
+        AdoptTemplate {
+            organisation_id: examples::ORGANISATION,
         }
     }
 }

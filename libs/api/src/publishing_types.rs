@@ -545,6 +545,69 @@ pub(crate) fn search_words(q: Option<String>) -> Result<Option<String>, Validati
     }
 }
 
+// ---- withheld terms -----------------------------------------------------------------------
+
+/// An organisation's withheld terms: words replaced by `[redacted: withheld term]` in
+/// everything it shares (publication previews, published plans, shared templates).
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct WithheldTerms {
+    /// Sorted, case-insensitively.
+    pub terms: Vec<String>,
+    /// 0 for a list never set. Its `ETag` is what a change sends as `If-Match`.
+    pub version: i64,
+}
+
+impl From<pcref_app::WithheldTerms> for WithheldTerms {
+    fn from(w: pcref_app::WithheldTerms) -> Self {
+        WithheldTerms {
+            terms: w.terms,
+            version: w.version.0,
+        }
+    }
+}
+
+impl Example for WithheldTerms {
+    fn example() -> Self {
+        WithheldTerms {
+            terms: vec![
+                "Larkspur Ward".into(),
+                "Oakwood Lodge".into(),
+                "Project Willow".into(),
+            ],
+            version: 3,
+        }
+    }
+}
+
+/// The whole new list, replacing the old one. Each term 2–100 characters (trimmed, inner
+/// spaces collapsed), no control characters, at most 500 different terms; terms that differ
+/// only in case are kept once. Send `{"terms": []}` to empty it.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct WithheldTermsChange {
+    pub terms: Vec<Text>,
+}
+
+impl Example for WithheldTermsChange {
+    fn example() -> Self {
+        WithheldTermsChange {
+            terms: vec![
+                "Larkspur Ward".into(),
+                "Oakwood Lodge".into(),
+                "Project Willow".into(),
+            ],
+        }
+    }
+}
+
+impl WithheldTermsChange {
+    pub fn parse(&self) -> Result<Vec<String>, Vec<ValidationError>> {
+        let raw: Vec<&str> = self.terms.iter().map(Text::as_str).collect();
+        pcref_app::clean_withheld_terms(&raw)
+    }
+}
+
 // ---- examples -----------------------------------------------------------------------------
 
 impl Example for Publication {

@@ -14,6 +14,8 @@ mod organisations;
 mod plan_stages;
 mod plans;
 mod publishing;
+mod template_sharing;
+mod withheld_terms;
 
 use std::time::Duration;
 
@@ -30,6 +32,8 @@ pub use members::{Invited, Invitee};
 pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, WorkspaceRecord};
 pub use plans::{NewPlanRequest, NewTemplateRequest};
 pub use publishing::{PublishPreview, PublishRequest};
+pub use template_sharing::SharedTemplate;
+pub use withheld_terms::{clean_withheld_terms, WithheldTerms, MAX_WITHHELD_TERMS};
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]

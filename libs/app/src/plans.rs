@@ -304,16 +304,12 @@ impl App {
             .await
     }
 
+    /// A template as the caller may read it: in full to its own organisation's members, as
+    /// the redacted copy it shared to the rest of its alliance, not at all to anybody else.
     pub async fn get_template(&self, p: &Principal, id: TemplateId) -> Result<Template, AppError> {
         let p = p.clone();
         self.db
-            .read(move |conn| {
-                let template = templates::find(conn, id)?.ok_or(AppError::NotFound("template"))?;
-                if let Some(org) = template.organisation_id {
-                    policy::read_workspace(&p, org, "template")?;
-                }
-                Ok(template)
-            })
+            .read(move |conn| crate::template_sharing::readable_template(conn, &p, id))
             .await
     }
 

@@ -196,6 +196,79 @@ pub fn withdraw_publication(p: &Principal, org: OrganisationId) -> Result<(), Ap
     )
 }
 
+/// A template an organisation shared is read by every member of its alliance (as the
+/// redacted copy it shared); an unshared one stays in its workspace (`read_workspace`).
+pub fn read_shared_template(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_library(p, alliance, "template")
+}
+
+/// The alliance's list of shared templates, for every member of the alliance.
+pub fn list_shared_templates(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_library(p, alliance, "alliance")
+}
+
+/// A provider's admins and editors share its templates with the alliance. Its viewers, and
+/// once it is shared the rest of the alliance, see the template and are refused; to
+/// everybody else it does not exist.
+pub fn share_template(
+    p: &Principal,
+    org: OrganisationId,
+    alliance: AllianceId,
+    shared: bool,
+) -> Result<(), AppError> {
+    if read_workspace(p, org, "template").is_err() {
+        if !shared {
+            return Err(AppError::NotFound("template"));
+        }
+        read_shared_template(p, alliance)?;
+    }
+    require(
+        matches!(
+            p.organisation_role(org),
+            Some(Role::ProviderAdmin | Role::ProviderEditor)
+        ),
+        "only the admins and editors of the provider that owns a template share it with the alliance",
+    )
+}
+
+/// Adopting copies a shared template into a provider's workspace: its admins and editors do
+/// it; its viewers are refused; to anybody else the workspace does not exist.
+pub fn adopt_template(p: &Principal, org: OrganisationId) -> Result<(), AppError> {
+    read_workspace(p, org, "organisation")?;
+    require(
+        matches!(
+            p.organisation_role(org),
+            Some(Role::ProviderAdmin | Role::ProviderEditor)
+        ),
+        "viewers read the workspace; only the provider's admins and editors adopt templates into it",
+    )
+}
+
+/// An organisation's withheld terms name the people and places it hides from what it shares,
+/// so the list is as private as they are: its own members read it (they need to know what is
+/// hidden); to everybody else, the alliance admin included, it does not exist.
+pub fn read_withheld_terms(p: &Principal, org: OrganisationId) -> Result<(), AppError> {
+    if p.organisation_role(org).is_some() {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("organisation"))
+    }
+}
+
+/// Those who publish keep the list: a provider's admins and its editors (who publish, and
+/// must be able to withhold a name they spot in a preview without waiting for an admin), and
+/// a VCSE organisation's admins. Viewers and VCSE partners read it.
+pub fn replace_withheld_terms(p: &Principal, org: OrganisationId) -> Result<(), AppError> {
+    read_withheld_terms(p, org)?;
+    require(
+        matches!(
+            p.organisation_role(org),
+            Some(Role::ProviderAdmin | Role::ProviderEditor | Role::VcseAdmin)
+        ),
+        "only a provider's admins and editors, or a VCSE organisation's admins, change its withheld terms",
+    )
+}
+
 fn require(allowed: bool, why: &str) -> Result<(), AppError> {
     if allowed {
         Ok(())

@@ -28,9 +28,9 @@ pub use plans::{
     evidence_url, line, optional_line, optional_paragraph, ordered_dates, paragraph, plan_date,
     reported_on, Action, ActionDraft, ActionPatch, ActionView, Goal, GoalDraft, GoalPatch, Plan,
     PlanDocument, PlanDraft, PlanFilter, PlanPatch, Priority, PriorityDraft, PriorityPatch,
-    ProgressDraft, ProgressUpdate, StageGuidance, Template, TemplateAction, TemplateContent,
-    TemplateGoal, TemplatePriority, BUILT_IN_TEMPLATE_ID, MAX_NAME, MAX_PARAGRAPH, MAX_TITLE,
-    MAX_URL,
+    ProgressDraft, ProgressUpdate, SharedTemplateContent, StageGuidance, Template, TemplateAction,
+    TemplateContent, TemplateGoal, TemplateOrigin, TemplatePriority, BUILT_IN_TEMPLATE_ID,
+    MAX_NAME, MAX_PARAGRAPH, MAX_TITLE, MAX_URL,
 };
 pub use publishing::{
     provider_label, search_text, Publication, PublicationFilter, PublicationSummary,

@@ -532,11 +532,73 @@ pub struct Template {
     pub source_plan_id: Option<PlanId>,
     pub content: TemplateContent,
     pub created_at: DateTime<Utc>,
+    /// When the organisation first shared it with its alliance; sharing again refreshes the
+    /// shared copy but keeps this, so the alliance's list keeps its order.
+    pub shared_at: Option<DateTime<Utc>>,
+    /// The redacted copy the rest of the alliance sees, once shared.
+    pub shared: Option<SharedTemplateContent>,
+    /// How many organisations adopted it (each at most once).
+    pub adoptions: u32,
+    /// For a copy adopted from another organisation's shared template: that template.
+    pub adopted_from_id: Option<TemplateId>,
+    /// What the adopter saw of the original (its shared name and its organisation), when it
+    /// can still be found.
+    pub adopted_from: Option<TemplateOrigin>,
+}
+
+/// What an organisation shares of a template: its name, description and content after
+/// redaction, exactly as the rest of the alliance sees them. Stored as JSON, so that the
+/// shared copy never changes behind the readers' backs (sharing again replaces it whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedTemplateContent {
+    pub name: String,
+    pub description: Option<String>,
+    pub content: TemplateContent,
+}
+
+/// The shared template an adopted copy came from: provenance, as the adopter saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateOrigin {
+    pub id: TemplateId,
+    /// Its name as shared (redacted), never its owner's private name.
+    pub name: String,
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
 }
 
 impl Template {
     pub fn is_built_in(&self) -> bool {
         self.organisation_id.is_none()
+    }
+
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// A copy adopted from another organisation (which cannot be shared again: the alliance
+    /// adopts the original, so that provenance stays one step long).
+    pub fn is_adopted(&self) -> bool {
+        self.adopted_from_id.is_some()
+    }
+
+    /// The template as the rest of the alliance sees it: the shared (redacted) copy, without
+    /// the private plan it was saved from. `None` while it is not shared.
+    pub fn shared_view(&self) -> Option<Template> {
+        let shared = self.shared.clone()?;
+        Some(Template {
+            id: self.id,
+            organisation_id: self.organisation_id,
+            name: shared.name,
+            description: shared.description,
+            source_plan_id: None,
+            content: shared.content,
+            created_at: self.created_at,
+            shared_at: self.shared_at,
+            shared: None,
+            adoptions: self.adoptions,
+            adopted_from_id: None,
+            adopted_from: None,
+        })
     }
 }
 

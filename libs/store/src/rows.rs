@@ -248,12 +248,26 @@ pub(crate) struct TemplateRow {
     pub content: String,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
+    pub shared_at: Option<NaiveDateTime>,
+    /// JSON of [`domain::SharedTemplateContent`], once shared.
+    pub shared_content: Option<String>,
+    pub adopted_from_id: Option<String>,
 }
 
+/// A template as stored; its adoptions are counted and its origin looked up by the queries in
+/// `templates.rs`, which fill them in.
 impl TryFrom<TemplateRow> for domain::Template {
     type Error = StoreError;
 
     fn try_from(row: TemplateRow) -> Result<Self, StoreError> {
+        let shared = row
+            .shared_content
+            .as_deref()
+            .map(serde_json::from_str::<domain::SharedTemplateContent>)
+            .transpose()
+            .map_err(|e| {
+                StoreError::Corrupt(format!("templates.shared_content of {}: {e}", row.id))
+            })?;
         Ok(domain::Template {
             id: parse("templates.id", &row.id)?,
             organisation_id: parse_opt(
@@ -267,6 +281,14 @@ impl TryFrom<TemplateRow> for domain::Template {
                 StoreError::Corrupt(format!("templates.content of {}: {e}", row.id))
             })?,
             created_at: from_db_time(row.created_at),
+            shared_at: row.shared_at.map(from_db_time),
+            shared,
+            adoptions: 0,
+            adopted_from_id: parse_opt(
+                "templates.adopted_from_id",
+                row.adopted_from_id.as_deref(),
+            )?,
+            adopted_from: None,
         })
     }
 }

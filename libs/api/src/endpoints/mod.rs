@@ -11,6 +11,7 @@ mod plan_stages;
 mod plans;
 mod publishing;
 mod reference;
+mod withheld_terms;
 
 pub use alliances::AlliancesApi;
 pub use audit::AuditApi;
@@ -22,6 +23,7 @@ pub use plan_stages::{ActionsApi, GoalsApi, PrioritiesApi, ProgressUpdatesApi};
 pub use plans::{PlansApi, TemplatesApi};
 pub use publishing::PublishingApi;
 pub use reference::ReferenceApi;
+pub use withheld_terms::WithheldTermsApi;
 
 use poem_openapi::Tags;
 

@@ -8,16 +8,18 @@ use uuid::Uuid;
 
 use pcref_app::{App, WorkspaceRecord};
 use pcref_domain::{
-    self as domain, Competency, EthnicCategory, OrganisationId, Pillar, PlanFilter, PlanId,
-    PlanStatus, TemplateId,
+    self as domain, AllianceId, Competency, EthnicCategory, OrganisationId, Pillar, PlanFilter,
+    PlanId, PlanStatus, TemplateId,
 };
 
 use super::{if_match, page, record_responses, valid, ApiTags, Deleted};
 use crate::auth::BearerAuth;
 use crate::plan_types::{
-    Fields, NewPlan, NewTemplate, Plan, PlanChanges, PlanPage, Template, TemplatePage,
+    AdoptTemplate, Fields, NewPlan, NewTemplate, Plan, PlanChanges, PlanPage, SharedTemplate,
+    SharedTemplatePage, Template, TemplatePage,
 };
 use crate::problem::ApiError;
+use crate::publishing_types::search_words;
 
 pub struct TemplatesApi;
 pub struct PlansApi;
@@ -119,6 +121,113 @@ impl TemplatesApi {
         let template = app.save_template(&auth.0, org, request).await?;
         let location = format!("/api/v1/templates/{}", template.id);
         Ok(TemplateCreated::Created(Json(template.into()), location))
+    }
+
+    /// Share a template with the alliance
+    ///
+    /// Makes a redacted copy of the template — its name, description and every text of its
+    /// stages, priority areas, goals and actions, with the names known to the workspace, the
+    /// organisation's withheld terms, email addresses, phone numbers, NHS numbers and postcodes
+    /// replaced by markers such as `[redacted: email]` — which every member of the alliance
+    /// can then read (`GET /templates/{id}` and the alliance's shared templates) and providers
+    /// can adopt. The organisation's own members keep reading the template in full. Answers
+    /// with the copy as shared and the list of redactions (where, and of which kind, never the
+    /// text replaced).
+    ///
+    /// Sharing again makes the copy anew (for example after adding a withheld term) and keeps
+    /// the first sharing date and the adoptions; copies already adopted do not change. No
+    /// `If-Match`: templates are not edited, and sharing changes no field the caller read.
+    ///
+    /// The provider's admins and editors (viewers 403). 422 for the built-in template and for
+    /// a copy adopted from another organisation (share the original instead).
+    #[oai(
+        path = "/templates/:template_id/share",
+        method = "post",
+        operation_id = "share_template"
+    )]
+    async fn share(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        template_id: Path<Uuid>,
+    ) -> Result<Json<SharedTemplate>, ApiError> {
+        let shared = app
+            .share_template(&auth.0, TemplateId(template_id.0))
+            .await?;
+        Ok(Json(shared.into()))
+    }
+
+    /// Adopt a shared template
+    ///
+    /// Copies a template another provider of the same alliance shared — as shared, redacted —
+    /// into the templates of `organisation_id`, a provider the caller is an admin or editor of
+    /// (viewers 403). The copy remembers where it came from (`adopted_from`), adds one to the
+    /// original's `adoptions`, and makes plans like any of the organisation's templates
+    /// (`template_id` when creating a plan). It cannot be shared on. No `If-Match`: nothing the
+    /// caller edits is changed.
+    ///
+    /// 404 when the template is not shared with the organisation's alliance (an unshared
+    /// template of another provider reads as a missing one), 422 for the organisation's own
+    /// template or the built-in one, 409 when the organisation has already adopted it.
+    #[oai(
+        path = "/templates/:template_id/adopt",
+        method = "post",
+        operation_id = "adopt_template"
+    )]
+    async fn adopt(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        template_id: Path<Uuid>,
+        body: Json<AdoptTemplate>,
+    ) -> Result<TemplateCreated, ApiError> {
+        let org = OrganisationId(body.0.organisation_id);
+        let adopted = app
+            .adopt_template(&auth.0, TemplateId(template_id.0), org)
+            .await?;
+        let location = format!("/api/v1/templates/{}", adopted.id);
+        Ok(TemplateCreated::Created(Json(adopted.into()), location))
+    }
+
+    /// List the alliance's shared templates
+    ///
+    /// Every template shared in the alliance, as shared (redacted), newest shared first, with
+    /// how many organisations adopted each. Every member of the alliance reads it.
+    #[oai(
+        path = "/alliances/:alliance_id/shared-templates",
+        method = "get",
+        operation_id = "list_shared_templates"
+    )]
+    async fn shared(
+        &self,
+        auth: BearerAuth,
+        app: Data<&App>,
+        alliance_id: Path<Uuid>,
+        /// Words that must all appear in the shared name or description (case-insensitive).
+        q: Query<Option<String>>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Items per page, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<Json<SharedTemplatePage>, ApiError> {
+        let alliance = AllianceId(alliance_id.0);
+        let words = valid(
+            search_words(q.0).map_err(|e| vec![e]),
+            app.authorize_library(&auth.0, alliance),
+        )
+        .await?;
+        let (cursor, limit) = page(cursor.0, limit.0)?;
+        let words: Vec<String> = words
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let found = app
+            .shared_templates(&auth.0, alliance, words, cursor, limit)
+            .await?;
+        Ok(Json(found.into()))
     }
 }
 

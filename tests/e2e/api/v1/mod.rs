@@ -12,3 +12,4 @@ mod publishing;
 mod reference;
 mod templates;
 mod tour;
+mod withheld_terms;

@@ -1,12 +1,14 @@
 //! `/api/v1/templates` and `/api/v1/organisations/{id}/templates`: the built-in four-stage
-//! template, plans saved as templates (private to their provider) and plans made from them.
+//! template, plans saved as templates (private to their provider) and plans made from them;
+//! templates shared with the alliance (redacted), adopted by other providers, and the
+//! alliance's list of them.
 
 use pcref_e2e::{
-    actions_path, backend_tests, days_from_today, expect_invalid, expect_problem, expect_status,
-    goals_path, ids, items, plans_path, priorities_path, random_id, str_field, Backend, Workspace,
-    BUILT_IN_TEMPLATE, BUILT_IN_TEMPLATE_NAME,
+    actions_path, backend_tests, days_from_today, error_message, etag_of, expect_invalid,
+    expect_problem, expect_status, goals_path, ids, items, plans_path, priorities_path, random_id,
+    str_field, Actor, Backend, TestApp, Workspace, BUILT_IN_TEMPLATE, BUILT_IN_TEMPLATE_NAME,
 };
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
 const STAGE_TITLES: [&str; 4] = [
@@ -564,9 +566,803 @@ async fn saving_a_template_checks_the_plan_and_who_saves_it(backend: Backend) {
     assert_eq!(items(&saved), Vec::<Value>::new(), "{saved}");
 }
 
+// ---- sharing with the alliance and adopting -----------------------------------------------
+
+fn share_path(id: &str) -> String {
+    format!("/api/v1/templates/{id}/share")
+}
+
+fn adopt_path(id: &str) -> String {
+    format!("/api/v1/templates/{id}/adopt")
+}
+
+fn shared_list_path(alliance_id: &str) -> String {
+    format!("/api/v1/alliances/{alliance_id}/shared-templates")
+}
+
+fn withheld_terms_path(organisation_id: &str) -> String {
+    format!("/api/v1/organisations/{organisation_id}/withheld-terms")
+}
+
+/// Identifiers planted in the plan a shared template is saved from.
+const PLANTED_EMAIL: &str = "dara.obi@riverside.example";
+/// Valid modulus-11 check digit.
+const PLANTED_NHS_NUMBER: &str = "943 476 5919";
+const PLANTED_TERM: &str = "Larkspur Ward";
+
+/// Shares a template as `who`; the raw answer.
+async fn share(app: &TestApp, who: &Actor, template_id: &str) -> Response {
+    app.post(&share_path(template_id), &who.token, json!({}))
+        .await
+}
+
+async fn adopt(app: &TestApp, who: &Actor, template_id: &str, organisation_id: &str) -> Response {
+    app.post(
+        &adopt_path(template_id),
+        &who.token,
+        json!({ "organisation_id": organisation_id }),
+    )
+    .await
+}
+
+/// Sets an organisation's withheld terms from scratch (the list was never set).
+async fn withhold(app: &TestApp, who: &Actor, organisation_id: &str, terms: &[&str]) {
+    let response = app
+        .request(
+            Method::PUT,
+            &withheld_terms_path(organisation_id),
+            Some(&who.token),
+        )
+        .header("If-Match", "\"0\"")
+        .json(&json!({ "terms": terms }))
+        .send()
+        .await
+        .expect("PUT");
+    expect_status(response, StatusCode::OK).await;
+}
+
+/// A template of `organisation_id` saved by `who` from a fresh plan with one priority area,
+/// one goal and one action, whose texts are the given ones.
+async fn template_from(
+    app: &TestApp,
+    who: &Actor,
+    organisation_id: &str,
+    name: &str,
+    description: &str,
+    (statement, baseline, action): (&str, &str, &str),
+) -> Value {
+    let token = who.token.as_str();
+    let plan = app
+        .create_plan(token, organisation_id, &format!("Source of {name}"))
+        .await;
+    let plan_id = str_field(&plan, "id");
+    let priority = app
+        .create(
+            &priorities_path(&plan_id),
+            token,
+            json!({
+                "statement": statement,
+                "ethnic_categories": ["M", "N"],
+                "evidence": "Detention data 2025/26 by ethnic category",
+                "communities_consulted": true,
+            }),
+        )
+        .await;
+    app.create(
+        &goals_path(&plan_id),
+        token,
+        json!({
+            "statement": "Halve the gap in detention rates by 2028",
+            "measure": "Detentions per 100,000 adults",
+            "baseline": baseline,
+            "target": "Half the gap",
+            "deadline": "2028-03-31",
+            "competencies": ["co_production"],
+            "pillar": "data",
+        }),
+    )
+    .await;
+    app.add_action(
+        token,
+        &plan_id,
+        &str_field(&priority, "id"),
+        action,
+        json!({ "lead_name": "Precious Adeyemi", "lead_role": "Community Engagement Lead" }),
+    )
+    .await;
+    app.create(
+        &templates_path(organisation_id),
+        token,
+        json!({ "from_plan_id": plan_id, "name": name, "description": description }),
+    )
+    .await
+}
+
+/// A template of the workspace's provider whose texts hold a member's name, an email, an NHS
+/// number and a withheld term.
+async fn planted_template(ws: &Workspace) -> Value {
+    template_from(
+        &ws.app,
+        &ws.editor,
+        &ws.provider,
+        "Detentions on Larkspur Ward",
+        &format!("Ask {PLANTED_EMAIL} about it"),
+        (
+            "Reduce detentions of Black Caribbean men; evidence collated by Amina Khan",
+            &format!("Baseline from the audit sent by {PLANTED_EMAIL}"),
+            &format!("Review the case of NHS number {PLANTED_NHS_NUMBER} with the family"),
+        ),
+    )
+    .await
+}
+
+/// A template with texts that need no redaction.
+async fn plain_template(app: &TestApp, who: &Actor, organisation_id: &str, name: &str) -> Value {
+    template_from(
+        app,
+        who,
+        organisation_id,
+        name,
+        "Ready to reuse",
+        (
+            "Reduce detentions of Black Caribbean men under the Mental Health Act",
+            "Detention rate ratio 3.1 in 2025/26",
+            "Co-design a crisis café with Black-led community groups",
+        ),
+    )
+    .await
+}
+
+/// The template part of a share answer (without its report).
+fn without_report(shared: &Value) -> Value {
+    let mut template = shared.clone();
+    let object = template.as_object_mut().expect("an object");
+    object.remove("redactions");
+    object.remove("warnings");
+    template
+}
+
+async fn sharing_redacts_what_leaves_the_workspace_and_the_owner_keeps_its_own(backend: Backend) {
+    let ws = Workspace::new(backend).await;
+    let app = &ws.app;
+    let partner = ws.vcse_partner().await;
+    let board = ws
+        .alliance_member("bo.ard@alliance.example", "board_member")
+        .await;
+    withhold(app, &ws.admin, &ws.provider, &[PLANTED_TERM]).await;
+    let original = planted_template(&ws).await;
+    let id = str_field(&original, "id");
+    assert!(original["shared_at"].is_null(), "{original}");
+    assert_eq!(original["adoptions"], 0);
+    assert!(original["adopted_from"].is_null());
+
+    let shared = expect_status(share(app, &ws.editor, &id).await, StatusCode::OK).await;
+    let text = shared.to_string();
+    for planted in [
+        PLANTED_EMAIL,
+        PLANTED_NHS_NUMBER,
+        "Amina Khan",
+        "Larkspur",
+        "Precious Adeyemi",
+    ] {
+        assert!(!text.contains(planted), "{planted} was shared: {text}");
+    }
+    assert_eq!(shared["id"], json!(id));
+    assert_eq!(shared["name"], "Detentions on [redacted: withheld term]");
+    assert_eq!(shared["description"], "Ask [redacted: email] about it");
+    assert_eq!(
+        shared["priorities"][0]["statement"],
+        "Reduce detentions of Black Caribbean men; evidence collated by [redacted: person name]"
+    );
+    assert_eq!(
+        shared["goals"][0]["baseline"],
+        "Baseline from the audit sent by [redacted: email]"
+    );
+    assert_eq!(
+        shared["actions"][0]["description"],
+        "Review the case of NHS number [redacted: nhs number] with the family"
+    );
+    // The structure is as saved.
+    assert_eq!(
+        shared["priorities"][0]["ethnic_categories"],
+        json!(["M", "N"])
+    );
+    assert_eq!(shared["goals"][0]["pillar"], "data");
+    assert_eq!(
+        shared["actions"][0]["lead_role"],
+        "Community Engagement Lead"
+    );
+    assert_eq!(shared["actions"][0]["priority"], 0);
+    assert!(shared["source_plan_id"].is_null(), "{shared}");
+    assert_eq!(shared["organisation_id"], json!(ws.provider));
+    assert_eq!(shared["adoptions"], 0);
+    assert!(shared["shared_at"].is_string(), "{shared}");
+
+    // The report says where and what kind, never what.
+    let redactions = shared["redactions"].as_array().expect("redactions");
+    for redaction in redactions {
+        let mut keys: Vec<&str> = redaction
+            .as_object()
+            .expect("a redaction")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["field", "kind", "position"], "{redaction}");
+    }
+    let found: Vec<(&str, &str)> = redactions
+        .iter()
+        .map(|r| {
+            (
+                r["field"].as_str().unwrap_or_default(),
+                r["kind"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("name", "withheld term"),
+        ("description", "email"),
+        ("priorities[0].statement", "person name"),
+        ("goals[0].baseline", "email"),
+        ("actions[0].description", "nhs number"),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} in {found:?}");
+    }
+    let name_marker = redactions
+        .iter()
+        .find(|r| r["field"] == "name")
+        .expect("the name's redaction");
+    assert_eq!(name_marker["position"], "Detentions on ".chars().count());
+
+    // The owner's people keep reading their own template in full.
+    let own = app.get_ok(&template_path(&id), &ws.viewer.token).await;
+    assert_eq!(own["name"], "Detentions on Larkspur Ward");
+    assert_eq!(own["description"], original["description"]);
+    assert_eq!(own["priorities"], original["priorities"]);
+    assert_eq!(own["goals"], original["goals"]);
+    assert_eq!(own["actions"], original["actions"]);
+    assert_eq!(own["source_plan_id"], original["source_plan_id"]);
+    assert_eq!(own["shared_at"], shared["shared_at"]);
+
+    // The rest of the alliance reads the shared copy, and only that.
+    let view = without_report(&shared);
+    for (who, actor) in [
+        ("other provider", &ws.other_editor),
+        ("VCSE partner", &partner),
+        ("board member", &board),
+        ("alliance admin", &ws.alliance_admin),
+    ] {
+        let read = app.get_ok(&template_path(&id), &actor.token).await;
+        assert_eq!(read, view, "{who}");
+        let listed = app
+            .get_ok(&shared_list_path(&ws.alliance_id), &actor.token)
+            .await;
+        assert_eq!(items(&listed), std::slice::from_ref(&view), "{who}");
+        // Still not among their own templates.
+        let theirs = app.get_ok("/api/v1/templates", &actor.token).await;
+        assert_eq!(ids(&items(&theirs)), [BUILT_IN_TEMPLATE], "{who}");
+    }
+
+    // Sharing is in the provider's own audit log, in counts.
+    let logged = app
+        .get_ok(
+            &format!(
+                "/api/v1/organisations/{}/audit?action=template.shared",
+                ws.provider
+            ),
+            &ws.admin.token,
+        )
+        .await;
+    let logged = items(&logged);
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0]["target_id"], json!(id));
+    assert_eq!(logged[0]["after"]["redactions"], redactions.len());
+    assert_eq!(logged[0]["after"]["shared_again"], false);
+    let log_text = logged[0].to_string();
+    for planted in [PLANTED_EMAIL, PLANTED_NHS_NUMBER, "Amina Khan"] {
+        assert!(!log_text.contains(planted), "{planted} in {log_text}");
+    }
+
+    // A term withheld later is hidden by sharing again, which keeps the sharing date.
+    let (_, tag) = {
+        let response = app
+            .get(&withheld_terms_path(&ws.provider), &ws.admin.token)
+            .await;
+        let tag = etag_of(&response);
+        (expect_status(response, StatusCode::OK).await, tag)
+    };
+    let response = app
+        .request(
+            Method::PUT,
+            &withheld_terms_path(&ws.provider),
+            Some(&ws.admin.token),
+        )
+        .header("If-Match", tag)
+        .json(&json!({ "terms": [PLANTED_TERM, "Black Caribbean men"] }))
+        .send()
+        .await
+        .expect("PUT");
+    expect_status(response, StatusCode::OK).await;
+    let again = expect_status(share(app, &ws.admin, &id).await, StatusCode::OK).await;
+    assert_eq!(
+        again["priorities"][0]["statement"],
+        "Reduce detentions of [redacted: withheld term]; evidence collated by [redacted: person name]"
+    );
+    assert_eq!(again["shared_at"], shared["shared_at"]);
+    let read = app.get_ok(&template_path(&id), &partner.token).await;
+    assert_eq!(read, without_report(&again));
+    let listed = app
+        .get_ok(&shared_list_path(&ws.alliance_id), &board.token)
+        .await;
+    assert_eq!(items(&listed), [without_report(&again)]);
+
+    // Another alliance sees nothing of it: a shared template reads as a missing one there.
+    let south = app
+        .bootstrap("South Coast PCREF Alliance", "lead@south.example")
+        .await;
+    let hidden = expect_problem(
+        app.get(&template_path(&id), &south.admin.token).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let missing = expect_problem(
+        app.get(&template_path(&random_id()), &south.admin.token)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(hidden, missing);
+    expect_problem(
+        app.get(&shared_list_path(&ws.alliance_id), &south.admin.token)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+async fn another_provider_adopts_a_shared_template_and_plans_from_it(backend: Backend) {
+    let ws = Workspace::new(backend).await;
+    let app = &ws.app;
+    let partner = ws.vcse_partner().await;
+    let original =
+        plain_template(app, &ws.editor, &ws.provider, "Detentions plan (reusable)").await;
+    let id = str_field(&original, "id");
+    let shared = expect_status(share(app, &ws.editor, &id).await, StatusCode::OK).await;
+
+    let response = adopt(app, &ws.other_editor, &id, &ws.other_provider).await;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let adopted = expect_status(response, StatusCode::CREATED).await;
+    let copy_id = str_field(&adopted, "id");
+    assert_ne!(copy_id, id);
+    assert_eq!(location, Some(template_path(&copy_id)));
+    assert_eq!(adopted["organisation_id"], json!(ws.other_provider));
+    assert_eq!(adopted["name"], shared["name"]);
+    assert_eq!(adopted["description"], shared["description"]);
+    for part in ["stages", "priorities", "goals", "actions"] {
+        assert_eq!(adopted[part], shared[part], "{part}");
+    }
+    assert_eq!(adopted["built_in"], false);
+    assert!(adopted["source_plan_id"].is_null(), "{adopted}");
+    assert!(adopted["shared_at"].is_null(), "{adopted}");
+    assert_eq!(adopted["adoptions"], 0);
+    assert_eq!(
+        adopted["adopted_from"],
+        json!({
+            "id": id,
+            "name": "Detentions plan (reusable)",
+            "organisation_id": ws.provider,
+            "organisation_name": "Riverside Mental Health NHS Trust",
+        })
+    );
+
+    // The copy is the adopter's own: listed and read by its people, not by the original's.
+    let theirs = app
+        .get_ok("/api/v1/templates", &ws.other_editor.token)
+        .await;
+    assert_eq!(
+        ids(&items(&theirs)),
+        [BUILT_IN_TEMPLATE.to_owned(), copy_id.clone()]
+    );
+    assert_eq!(
+        app.get_ok(&template_path(&copy_id), &ws.other_editor.token)
+            .await,
+        adopted
+    );
+    expect_problem(
+        app.get(&template_path(&copy_id), &ws.editor.token).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
+    // Everybody in the alliance sees the adoption counted.
+    for (who, actor) in [
+        ("owner's viewer", &ws.viewer),
+        ("adopter", &ws.other_editor),
+        ("VCSE partner", &partner),
+        ("alliance admin", &ws.alliance_admin),
+    ] {
+        let read = app.get_ok(&template_path(&id), &actor.token).await;
+        assert_eq!(read["adoptions"], 1, "{who}: {read}");
+        let listed = app
+            .get_ok(&shared_list_path(&ws.alliance_id), &actor.token)
+            .await;
+        assert_eq!(ids(&items(&listed)), std::slice::from_ref(&id), "{who}");
+        assert_eq!(items(&listed)[0]["adoptions"], 1, "{who}");
+    }
+
+    // The adopter makes a plan from its copy.
+    let plan = app
+        .create(
+            &plans_path(&ws.other_provider),
+            &ws.other_editor.token,
+            json!({
+                "title": "Hillside detentions plan",
+                "service": "Adult acute inpatient services",
+                "template_id": copy_id,
+            }),
+        )
+        .await;
+    let plan_id = str_field(&plan, "id");
+    assert_eq!(
+        plan["template"],
+        json!({ "id": copy_id, "name": "Detentions plan (reusable)" })
+    );
+    let priorities = app
+        .all_pages(&priorities_path(&plan_id), &ws.other_editor.token, 50)
+        .await;
+    assert_eq!(priorities.len(), 1);
+    assert_eq!(
+        priorities[0]["statement"],
+        shared["priorities"][0]["statement"]
+    );
+    let actions = app
+        .all_pages(&actions_path(&plan_id), &ws.other_editor.token, 50)
+        .await;
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0]["priority_id"], priorities[0]["id"]);
+    assert!(actions[0]["lead_name"].is_null(), "{}", actions[0]);
+
+    // Once per organisation.
+    let again = expect_problem(
+        adopt(app, &ws.other_editor, &id, &ws.other_provider).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(
+        str_field(&again, "detail").contains("already adopted"),
+        "{again}"
+    );
+    let read = app.get_ok(&template_path(&id), &ws.editor.token).await;
+    assert_eq!(read["adoptions"], 1);
+
+    // A copy is not shared on: the alliance adopts the original.
+    let refused = expect_invalid(
+        share(app, &ws.other_editor, &copy_id).await,
+        &["template_id"],
+    )
+    .await;
+    assert!(
+        error_message(&refused, "template_id").contains("share the original"),
+        "{refused}"
+    );
+
+    // Adopting is in the adopter's own audit log, which its admin reads.
+    let other_admin = app
+        .add_member(
+            &ws.alliance_admin,
+            &ws.alliance_id,
+            Some(&ws.other_provider),
+            "hill.admin@hillside.example",
+            "provider_admin",
+        )
+        .await;
+    let logged = app
+        .get_ok(
+            &format!(
+                "/api/v1/organisations/{}/audit?action=template.adopted",
+                ws.other_provider
+            ),
+            &other_admin.token,
+        )
+        .await;
+    let logged = items(&logged);
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0]["target_id"], json!(copy_id));
+    assert_eq!(logged[0]["after"]["adopted_from_id"], json!(id));
+    let owners = app
+        .get_ok(
+            &format!(
+                "/api/v1/organisations/{}/audit?action=template.adopted",
+                ws.provider
+            ),
+            &ws.admin.token,
+        )
+        .await;
+    assert_eq!(items(&owners), Vec::<Value>::new(), "{owners}");
+}
+
+async fn sharing_and_adopting_refuse_what_the_rules_forbid(backend: Backend) {
+    let ws = Workspace::new(backend).await;
+    let app = &ws.app;
+    let partner = ws.vcse_partner().await;
+    let board = ws
+        .alliance_member("bo.ard@alliance.example", "board_member")
+        .await;
+    let unshared = plain_template(app, &ws.editor, &ws.provider, "Kept at home").await;
+    let unshared_id = str_field(&unshared, "id");
+    let theirs = plain_template(app, &ws.other_editor, &ws.other_provider, "Hillside plan").await;
+    let theirs_id = str_field(&theirs, "id");
+    expect_status(
+        share(app, &ws.other_editor, &theirs_id).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // The built-in template is everybody's already.
+    expect_invalid(
+        share(app, &ws.admin, BUILT_IN_TEMPLATE).await,
+        &["template_id"],
+    )
+    .await;
+    expect_invalid(
+        adopt(app, &ws.editor, BUILT_IN_TEMPLATE, &ws.provider).await,
+        &["template_id"],
+    )
+    .await;
+
+    // Viewers read, they do not share or adopt.
+    expect_problem(
+        share(app, &ws.viewer, &unshared_id).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    expect_problem(
+        adopt(app, &ws.viewer, &theirs_id, &ws.provider).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    // Somebody who sees a shared template but does not own it cannot share it; an unshared
+    // one does not exist for them, exactly like a random id.
+    expect_problem(
+        share(app, &ws.editor, &theirs_id).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    for actor in [&ws.other_editor, &partner, &board, &ws.alliance_admin] {
+        let hidden =
+            expect_problem(share(app, actor, &unshared_id).await, StatusCode::NOT_FOUND).await;
+        let missing =
+            expect_problem(share(app, actor, &random_id()).await, StatusCode::NOT_FOUND).await;
+        assert_eq!(hidden, missing);
+        assert!(!hidden.to_string().contains("Kept at home"), "{hidden}");
+        let read_hidden = expect_problem(
+            app.get(&template_path(&unshared_id), &actor.token).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        let read_missing = expect_problem(
+            app.get(&template_path(&random_id()), &actor.token).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        assert_eq!(read_hidden, read_missing);
+    }
+    let hidden = expect_problem(
+        adopt(app, &ws.other_editor, &unshared_id, &ws.other_provider).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let missing = expect_problem(
+        adopt(app, &ws.other_editor, &random_id(), &ws.other_provider).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(hidden, missing);
+
+    // Only into a provider workspace the caller writes: not a VCSE organisation, not
+    // somebody else's workspace, and the refusal says nothing of the template.
+    let me = app.get_ok("/api/v1/me", &partner.token).await;
+    let vcse = str_field(&me["memberships"][0], "organisation_id");
+    for (actor, into) in [
+        (&board, ws.provider.as_str()),
+        (&ws.alliance_admin, ws.provider.as_str()),
+        (&ws.editor, ws.other_provider.as_str()),
+        (&partner, ws.provider.as_str()),
+        (&partner, vcse.as_str()),
+    ] {
+        let refused = expect_problem(
+            adopt(app, actor, &theirs_id, into).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        let random = expect_problem(
+            adopt(app, actor, &random_id(), into).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        assert_eq!(refused, random);
+    }
+
+    // A provider's own template, shared or not, is already its own.
+    expect_status(share(app, &ws.editor, &unshared_id).await, StatusCode::OK).await;
+    expect_invalid(
+        adopt(app, &ws.editor, &unshared_id, &ws.provider).await,
+        &["organisation_id"],
+    )
+    .await;
+
+    // Malformed bodies are bad requests; unknown fields too.
+    for body in [
+        json!({}),
+        json!({ "organisation_id": "nope" }),
+        json!({ "organisation_id": ws.provider, "name": "Renamed" }),
+    ] {
+        expect_problem(
+            app.post(&adopt_path(&theirs_id), &ws.editor.token, body)
+                .await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+
+    // Another alliance's provider neither reads nor adopts it, even into its own workspace.
+    let south = app
+        .bootstrap("South Coast PCREF Alliance", "lead@south.example")
+        .await;
+    let south_provider = app
+        .create_organisation(
+            &south.admin,
+            &south.alliance_id,
+            "Seaside NHS Trust",
+            "provider",
+        )
+        .await;
+    let south_editor = app
+        .add_member(
+            &south.admin,
+            &south.alliance_id,
+            Some(&south_provider),
+            "ed.itor@seaside.example",
+            "provider_editor",
+        )
+        .await;
+    let far = expect_problem(
+        adopt(app, &south_editor, &theirs_id, &south_provider).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let nowhere = expect_problem(
+        adopt(app, &south_editor, &random_id(), &south_provider).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(far, nowhere);
+    let listed = app
+        .get_ok(&shared_list_path(&south.alliance_id), &south_editor.token)
+        .await;
+    assert_eq!(items(&listed), Vec::<Value>::new());
+
+    // Nothing was adopted by anybody.
+    let original = app
+        .get_ok(&template_path(&theirs_id), &ws.other_editor.token)
+        .await;
+    assert_eq!(original["adoptions"], 0, "{original}");
+    let own = app.get_ok("/api/v1/templates", &ws.editor.token).await;
+    assert_eq!(
+        ids(&items(&own)),
+        [BUILT_IN_TEMPLATE.to_owned(), unshared_id.clone()]
+    );
+}
+
+async fn the_shared_templates_list_is_newest_first_paged_and_searched_as_shared(backend: Backend) {
+    let ws = Workspace::new(backend).await;
+    let app = &ws.app;
+    let partner = ws.vcse_partner().await;
+    withhold(app, &ws.admin, &ws.provider, &[PLANTED_TERM]).await;
+    let mut shared = Vec::new();
+    for (who, org, name) in [
+        (&ws.editor, &ws.provider, "Crisis café pathway"),
+        (
+            &ws.other_editor,
+            &ws.other_provider,
+            "Advocacy on admission",
+        ),
+        (&ws.editor, &ws.provider, "Larkspur Ward detentions"),
+    ] {
+        let template = plain_template(app, who, org, name).await;
+        let id = str_field(&template, "id");
+        expect_status(share(app, who, &id).await, StatusCode::OK).await;
+        shared.push(id);
+    }
+    // Neither an unshared template nor an adopted copy is listed.
+    plain_template(app, &ws.editor, &ws.provider, "Never shared").await;
+    expect_status(
+        adopt(app, &ws.other_editor, &shared[0], &ws.other_provider).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Sharing the first one again keeps its place.
+    expect_status(share(app, &ws.editor, &shared[0]).await, StatusCode::OK).await;
+
+    let newest_first: Vec<String> = shared.iter().rev().cloned().collect();
+    let path = shared_list_path(&ws.alliance_id);
+    let listed = app.get_ok(&path, &partner.token).await;
+    assert_eq!(ids(&items(&listed)), newest_first);
+    assert!(listed["next_cursor"].is_null(), "{listed}");
+    let paged = app.all_pages(&path, &partner.token, 1).await;
+    assert_eq!(ids(&paged), newest_first, "one per page");
+    let paged = app.all_pages(&path, &partner.token, 2).await;
+    assert_eq!(ids(&paged), newest_first, "two per page");
+
+    // Words in the shared name or description, all of them, in any case.
+    let search = |q: &str| format!("{path}?q={q}");
+    let found = app.get_ok(&search("CAFÉ%20pathway"), &partner.token).await;
+    assert_eq!(ids(&items(&found)), [shared[0].clone()]);
+    let found = app.get_ok(&search("reuse"), &partner.token).await;
+    assert_eq!(ids(&items(&found)), newest_first, "the description");
+    let found = app
+        .all_pages(&search("ready%20reuse"), &partner.token, 1)
+        .await;
+    assert_eq!(ids(&found), newest_first, "searched page by page");
+    // Not the content, nor what was redacted, nor what is not shared.
+    for q in [
+        "crisis%20caf%C3%A9%20with",
+        "Larkspur",
+        "Caribbean",
+        "Never",
+    ] {
+        let found = app.get_ok(&search(q), &partner.token).await;
+        assert_eq!(items(&found), Vec::<Value>::new(), "q={q}");
+    }
+    let found = app.get_ok(&search("detentions"), &partner.token).await;
+    assert_eq!(ids(&items(&found)), [shared[2].clone()]);
+    assert_eq!(
+        items(&found)[0]["name"],
+        "[redacted: withheld term] detentions"
+    );
+
+    // Bad paging and search are invalid.
+    expect_invalid(
+        app.get(&format!("{path}?cursor=nope"), &partner.token)
+            .await,
+        &["cursor"],
+    )
+    .await;
+    expect_invalid(
+        app.get(&format!("{path}?cursor={}", random_id()), &partner.token)
+            .await,
+        &["cursor"],
+    )
+    .await;
+    expect_invalid(
+        app.get(&search(&"x".repeat(201)), &partner.token).await,
+        &["q"],
+    )
+    .await;
+    for bad in ["limit=0", "limit=201"] {
+        let status = app
+            .get(&format!("{path}?{bad}"), &partner.token)
+            .await
+            .status();
+        assert!(
+            status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "?{bad} answered {status}"
+        );
+    }
+}
+
 backend_tests!(
     the_built_in_template_comes_first_for_every_member,
     a_saved_template_keeps_the_structure_but_no_people_dates_or_progress,
     a_plan_made_from_a_saved_template_copies_its_stages,
     saving_a_template_checks_the_plan_and_who_saves_it,
+    sharing_redacts_what_leaves_the_workspace_and_the_owner_keeps_its_own,
+    another_provider_adopts_a_shared_template_and_plans_from_it,
+    sharing_and_adopting_refuse_what_the_rules_forbid,
+    the_shared_templates_list_is_newest_first_paged_and_searched_as_shared,
 );
