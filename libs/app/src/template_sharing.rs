@@ -132,12 +132,38 @@ fn redact(template: &Template, redactor: &Redactor, report: &mut Report) -> Shar
     }
 }
 
+/// Makes the shared copy of each of the organisation's shared templates anew, with its names
+/// and withheld terms as they are now: a term withheld after sharing leaves the alliance's
+/// view at once, without anyone having to remember to share every template again. Copies
+/// already adopted are the adopters' own and do not change. How many were refreshed.
+pub(crate) fn refresh_shared_templates(
+    conn: &mut DbConnection,
+    org: OrganisationId,
+    org_name: &str,
+) -> Result<usize, AppError> {
+    let shared = templates::list_shared_of(conn, org)?;
+    if shared.is_empty() {
+        return Ok(0);
+    }
+    let redactor = redactor_for(conn, org, org_name, Attribution::Named)?;
+    let mut refreshed = 0;
+    for template in &shared {
+        let copy = redact(template, &redactor, &mut Report::default());
+        if template.shared.as_ref() != Some(&copy) {
+            let shared_at = template.shared_at.unwrap_or_else(now);
+            templates::share(conn, template.id, &copy, shared_at)?;
+            refreshed += 1;
+        }
+    }
+    Ok(refreshed)
+}
+
 impl App {
     /// Shares one of a provider's templates with its alliance, or shares it again: the
     /// redacted copy is made anew from the template and the organisation's current names and
-    /// withheld terms (a term added to the list after sharing is hidden by sharing again),
-    /// while its first sharing date and its adoptions stay. Copies already adopted are the
-    /// adopters' own and do not change.
+    /// withheld terms (a member who joined since is then known by name), while its first
+    /// sharing date and its adoptions stay. Copies already adopted are the adopters' own and
+    /// do not change.
     pub async fn share_template(
         &self,
         p: &Principal,

@@ -1,7 +1,8 @@
 //! An organisation's withheld terms: words it wants out of everything it shares (the name of
 //! a ward, a small village, a person the workspace does not know by name), replaced by
 //! `[redacted: withheld term]` wherever the redactor runs for it — publication previews,
-//! published plans, shared templates.
+//! published plans, shared templates. A change applies at once to the templates the
+//! organisation shares (their shared copies are made anew); a published version never changes.
 //!
 //! The list names exactly what must not leave the organisation, so it stays inside it: only
 //! its own members read it, and the audit log records how it changed in counts, never the
@@ -123,6 +124,13 @@ impl App {
                 }
                 let next = store::replace_withheld_terms(conn, org, version, &terms, now())?
                     .ok_or(AppError::PreconditionFailed)?;
+                // What the organisation shares from now on is redacted with the new list;
+                // its shared templates are shared copies it can still change, so they follow.
+                let refreshed = crate::template_sharing::refresh_shared_templates(
+                    conn,
+                    org,
+                    &organisation.name,
+                )?;
                 let lower = |list: &[String]| -> Vec<String> {
                     list.iter().map(|t| t.to_lowercase()).collect()
                 };
@@ -146,6 +154,7 @@ impl App {
                             "added": added,
                             "removed": removed,
                             "version": next.0,
+                            "shared_templates_refreshed": refreshed,
                         })),
                     },
                 )?;

@@ -160,6 +160,22 @@ pub fn list_visible(
 
 // ---- sharing and adopting -----------------------------------------------------------------
 
+/// The organisation's templates that are shared now, oldest first.
+pub fn list_shared_of(
+    conn: &mut DbConnection,
+    organisation: OrganisationId,
+) -> Result<Vec<Template>, StoreError> {
+    templates::table
+        .filter(templates::organisation_id.eq(organisation.to_string()))
+        .filter(templates::shared_content.is_not_null())
+        .select(TemplateRow::as_select())
+        .order(templates::id.asc())
+        .load(conn)?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
+}
+
 /// Stores the redacted copy the alliance sees. The first share sets `shared_at`; sharing
 /// again replaces the copy and keeps the date (and so the template's place in the list).
 pub fn share(

@@ -134,8 +134,10 @@ impl TemplatesApi {
     /// with the copy as shared and the list of redactions (where, and of which kind, never the
     /// text replaced).
     ///
-    /// Sharing again makes the copy anew (for example after adding a withheld term) and keeps
-    /// the first sharing date and the adoptions; copies already adopted do not change. No
+    /// Sharing again makes the copy anew (for example after a new member joined, whose name
+    /// the template mentions) and keeps the first sharing date and the adoptions; changing the
+    /// organisation's withheld terms does this by itself. Copies already adopted do not
+    /// change. No
     /// `If-Match`: templates are not edited, and sharing changes no field the caller read.
     ///
     /// The provider's admins and editors (viewers 403). 422 for the built-in template and for

@@ -59,9 +59,9 @@ impl WithheldTermsApi {
 
     /// Replace an organisation's withheld terms
     ///
-    /// Replaces the whole list; it applies to everything redacted from then on (a template
-    /// already shared is redacted again by sharing it again; a published version never
-    /// changes). Send the `ETag` last read as `If-Match` (`"0"` for a list never set): 428
+    /// Replaces the whole list; it applies to everything redacted from then on, and at once to
+    /// the templates the organisation shares (their shared copies are made anew; copies other
+    /// organisations adopted are theirs and do not change, nor does a published version). Send the `ETag` last read as `If-Match` (`"0"` for a list never set): 428
     /// without it, 412 when someone changed the list since. Every bad term is reported at once
     /// by its position, such as `terms[3]`. A provider's admins and editors (editors publish,
     /// so they can withhold what they spot in a preview), a VCSE organisation's admins. The

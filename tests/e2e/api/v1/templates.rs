@@ -863,7 +863,8 @@ async fn sharing_redacts_what_leaves_the_workspace_and_the_owner_keeps_its_own(b
         assert!(!log_text.contains(planted), "{planted} in {log_text}");
     }
 
-    // A term withheld later is hidden by sharing again, which keeps the sharing date.
+    // A term withheld later leaves the alliance's view at once; sharing again changes nothing
+    // more and keeps the sharing date.
     let (_, tag) = {
         let response = app
             .get(&withheld_terms_path(&ws.provider), &ws.admin.token)
@@ -883,14 +884,33 @@ async fn sharing_redacts_what_leaves_the_workspace_and_the_owner_keeps_its_own(b
         .await
         .expect("PUT");
     expect_status(response, StatusCode::OK).await;
-    let again = expect_status(share(app, &ws.admin, &id).await, StatusCode::OK).await;
+    let refreshed = app.get_ok(&template_path(&id), &partner.token).await;
     assert_eq!(
-        again["priorities"][0]["statement"],
+        refreshed["priorities"][0]["statement"],
         "Reduce detentions of [redacted: withheld term]; evidence collated by [redacted: person name]"
     );
-    assert_eq!(again["shared_at"], shared["shared_at"]);
-    let read = app.get_ok(&template_path(&id), &partner.token).await;
-    assert_eq!(read, without_report(&again));
+    assert_eq!(refreshed["shared_at"], shared["shared_at"]);
+    let own = app.get_ok(&template_path(&id), &ws.editor.token).await;
+    assert_eq!(
+        own["priorities"], original["priorities"],
+        "the owner's template is as saved"
+    );
+    let again = expect_status(share(app, &ws.admin, &id).await, StatusCode::OK).await;
+    assert_eq!(without_report(&again), refreshed);
+    let logged = app
+        .get_ok(
+            &format!(
+                "/api/v1/organisations/{}/audit?action=withheld_terms.replaced",
+                ws.provider
+            ),
+            &ws.admin.token,
+        )
+        .await;
+    assert_eq!(
+        items(&logged)[0]["after"]["shared_templates_refreshed"],
+        1,
+        "{logged}"
+    );
     let listed = app
         .get_ok(&shared_list_path(&ws.alliance_id), &board.token)
         .await;
@@ -1325,6 +1345,25 @@ async fn the_shared_templates_list_is_newest_first_paged_and_searched_as_shared(
         items(&found)[0]["name"],
         "[redacted: withheld term] detentions"
     );
+
+    // Characters that mean something to LIKE or inside JSON are searched as written.
+    let odd = plain_template(
+        app,
+        &ws.editor,
+        &ws.provider,
+        r#"The "quoted" 100% plan_a\b"#,
+    )
+    .await;
+    let odd_id = str_field(&odd, "id");
+    expect_status(share(app, &ws.editor, &odd_id).await, StatusCode::OK).await;
+    for q in ["%22quoted%22", "100%25", "plan_a%5Cb", "%25", "_a%5C"] {
+        let found = app.get_ok(&search(q), &partner.token).await;
+        assert_eq!(ids(&items(&found)), std::slice::from_ref(&odd_id), "q={q}");
+    }
+    for q in ["%5C%22", "100%25%25", "plan%25b", "a_b"] {
+        let found = app.get_ok(&search(q), &partner.token).await;
+        assert_eq!(items(&found), Vec::<Value>::new(), "q={q}");
+    }
 
     // Bad paging and search are invalid.
     expect_invalid(
