@@ -10,7 +10,9 @@ use pcref_domain as domain;
 use pcref_domain::ValidationError;
 
 use crate::plan_types::{Choice, Fields};
-use crate::publishing_types::{redactions, search_words, warnings, Redaction, Warning};
+use crate::publishing_types::{
+    ethnic_filters, redactions, search_words, warnings, Redaction, Warning,
+};
 use crate::types::{OrganisationKind, Text};
 
 // ---- requests -----------------------------------------------------------------------------
@@ -339,18 +341,7 @@ pub(crate) fn learning_filter(
             .map(|c| domain::LearningCategory::parse_for("category", c))
             .transpose(),
     );
-    let ethnic_category = f.take(
-        ethnic_category
-            .as_deref()
-            .map(|c| domain::EthnicCategory::parse_specific("ethnic_category", c))
-            .transpose(),
-    );
-    let broad_group = f.take(
-        broad_group
-            .as_deref()
-            .map(|g| domain::BroadEthnicGroup::parse_for("broad_group", &g.trim().to_lowercase()))
-            .transpose(),
-    );
+    let (ethnic_category, broad_group) = ethnic_filters(&mut f, ethnic_category, broad_group);
     let competency = f.take(
         competency
             .as_deref()
@@ -361,8 +352,8 @@ pub(crate) fn learning_filter(
     Ok(domain::LearningFilter {
         text: text.flatten(),
         category: category.flatten(),
-        ethnic_category: ethnic_category.flatten(),
-        broad_group: broad_group.flatten(),
+        ethnic_category,
+        broad_group,
         competency: competency.flatten(),
         organisation_id: organisation_id.map(domain::OrganisationId),
     })

@@ -263,6 +263,9 @@ impl PreviewRequest {
 #[derive(Debug, Clone, Object)]
 pub struct PublishPreview {
     pub attribution: Choice<domain::Attribution>,
+    /// The version it would be published as: the next of the plan's latest series under the
+    /// same attribution, or 1 (switching attribution starts a new series).
+    pub version: u32,
     pub document: PublishedPlanDocument,
     pub redactions: Vec<Redaction>,
     /// Each must be acknowledged (`acknowledge_warnings: true`) to publish.
@@ -273,6 +276,7 @@ impl From<pcref_app::PublishPreview> for PublishPreview {
     fn from(p: pcref_app::PublishPreview) -> Self {
         PublishPreview {
             attribution: Choice::of(p.attribution),
+            version: p.version,
             redactions: redactions(&p.report),
             warnings: warnings(&p.report),
             document: p.document.into(),
@@ -492,18 +496,7 @@ pub(crate) fn publication_filter(
 ) -> Result<domain::PublicationFilter, Vec<ValidationError>> {
     let mut f = Fields::default();
     let text = f.take(search_words(q));
-    let ethnic_category = f.take(
-        ethnic_category
-            .as_deref()
-            .map(|c| domain::EthnicCategory::parse_for("ethnic_category", c))
-            .transpose(),
-    );
-    let broad_group = f.take(
-        broad_group
-            .as_deref()
-            .map(|g| domain::BroadEthnicGroup::parse_for("broad_group", g))
-            .transpose(),
-    );
+    let (ethnic_category, broad_group) = ethnic_filters(&mut f, ethnic_category, broad_group);
     let competency = f.take(
         competency
             .as_deref()
@@ -516,6 +509,21 @@ pub(crate) fn publication_filter(
             .map(|p| domain::Pillar::parse_for("pillar", p))
             .transpose(),
     );
+    // Within the years a date may take anywhere in the hub (and both databases can compare).
+    let published_from = f
+        .take(
+            published_from
+                .map(|d| domain::plan_date("published_from", d))
+                .transpose(),
+        )
+        .flatten();
+    let published_to = f
+        .take(
+            published_to
+                .map(|d| domain::plan_date("published_to", d))
+                .transpose(),
+        )
+        .flatten();
     if let (Some(from), Some(to)) = (published_from, published_to) {
         if to < from {
             f.take::<()>(Err(ValidationError::new(
@@ -527,14 +535,45 @@ pub(crate) fn publication_filter(
     f.finish()?;
     Ok(domain::PublicationFilter {
         text: text.flatten(),
-        ethnic_category: ethnic_category.flatten(),
-        broad_group: broad_group.flatten(),
+        ethnic_category,
+        broad_group,
         competency: competency.flatten(),
         pillar: pillar.flatten(),
         organisation_id: organisation_id.map(domain::OrganisationId),
         published_from,
         published_to,
     })
+}
+
+/// The ethnic-group filters of both libraries, read alike: a specific NHS category code (any
+/// case; umbrella terms such as BAME answered with guidance) and a broad group (any case).
+pub(crate) fn ethnic_filters(
+    f: &mut Fields,
+    ethnic_category: Option<String>,
+    broad_group: Option<String>,
+) -> (
+    Option<domain::EthnicCategory>,
+    Option<domain::BroadEthnicGroup>,
+) {
+    let category = f
+        .take(
+            ethnic_category
+                .as_deref()
+                .map(|c| domain::EthnicCategory::parse_specific("ethnic_category", c))
+                .transpose(),
+        )
+        .flatten();
+    let group = f
+        .take(
+            broad_group
+                .as_deref()
+                .map(|g| {
+                    domain::BroadEthnicGroup::parse_for("broad_group", &g.trim().to_lowercase())
+                })
+                .transpose(),
+        )
+        .flatten();
+    (category, group)
 }
 
 /// Words to search for, as the plan list reads them: blank means no search.

@@ -217,19 +217,33 @@ fn check_link(
     Ok(errors)
 }
 
-/// The warnings rule: small numbers about people must be read before anything is stored.
-fn check_warnings(report: &Report, acknowledged: bool) -> Option<ValidationError> {
+/// The warnings rule: small numbers about people must be read before anything is stored. The
+/// refusal lists each warning against the field it is in, so that the contributor can read
+/// them without storing anything first.
+fn check_warnings(report: &Report, acknowledged: bool) -> Vec<ValidationError> {
     let warnings = report.warnings.len();
-    (warnings > 0 && !acknowledged).then(|| {
-        ValidationError::new(
-            "acknowledge_warnings",
-            format!(
-                "the text has {warnings} warning{} about small numbers of people that could identify someone: read {} (see warnings in the answer to a request that acknowledges them, or rephrase), then send acknowledge_warnings: true",
-                if warnings == 1 { "" } else { "s" },
-                if warnings == 1 { "it" } else { "them" }
-            ),
-        )
-    })
+    if warnings == 0 || acknowledged {
+        return Vec::new();
+    }
+    let mut errors: Vec<ValidationError> = report
+        .warnings
+        .iter()
+        .map(|w| {
+            ValidationError::new(
+                w.field.clone(),
+                format!("{} (at character {})", w.message, w.position),
+            )
+        })
+        .collect();
+    errors.push(ValidationError::new(
+        "acknowledge_warnings",
+        format!(
+            "the text has {warnings} warning{} about small numbers of people that could identify someone: read {}, rephrase or send acknowledge_warnings: true",
+            if warnings == 1 { "" } else { "s" },
+            if warnings == 1 { "it" } else { "them" }
+        ),
+    ));
+    errors
 }
 
 /// What the audit log keeps of an item (texts as stored: redacted).

@@ -13,7 +13,6 @@ use pcref_domain::{
     PublicationSeriesId, PublicationSummary, PublishedAction, PublishedDocument, PublishedGoal,
     PublishedPriority, PublishedUpdate, ValidationError,
 };
-use pcref_store::plans as plan_store;
 use pcref_store::publications::{self as store, NewPublication};
 use pcref_store::DbConnection;
 use serde_json::json;
@@ -27,6 +26,9 @@ use crate::{now, policy, App, AppError, Principal};
 #[derive(Debug, Clone)]
 pub struct PublishPreview {
     pub attribution: Attribution,
+    /// The series and version the plan would be published as.
+    pub series_id: PublicationSeriesId,
+    pub version: u32,
     pub document: PublishedDocument,
     pub report: Report,
     /// Names this exact preview: publishing with it as `If-Match` publishes exactly this.
@@ -60,14 +62,60 @@ pub(crate) fn redactor_for(
     })
 }
 
+/// An id derived from others by a one-way hash, so that it can be recomputed but not traced
+/// back: a new series' id from its plan, and a published record's id from its series and
+/// its private id.
+fn derived_id(parts: &[&[u8]]) -> uuid::Uuid {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// The series and version a publication under `attribution` goes to: the next version of the
+/// plan's latest series when it has the same attribution, otherwise version 1 of a new series.
+/// Switching attribution always starts afresh, so that nothing links the two.
+fn target_series(
+    conn: &mut DbConnection,
+    plan: PlanId,
+    attribution: Attribution,
+) -> Result<(PublicationSeriesId, u32), AppError> {
+    let (latest, series_count) = store::latest_series(conn, plan)?;
+    Ok(match latest {
+        Some((series, same, highest)) if same == attribution => (series, highest + 1),
+        _ => {
+            let plan_id = plan.to_string();
+            let n = series_count.to_be_bytes();
+            let id = derived_id(&[
+                b"series",
+                plan_id.as_bytes(),
+                attribution.as_str().as_bytes(),
+                &n,
+            ]);
+            (PublicationSeriesId(id), 1)
+        }
+    })
+}
+
 /// The anonymised document of a plan: every text redacted, lead names and evidence links
-/// dropped, only the latest progress update of each action kept (without its author).
+/// dropped, only the latest progress update of each action kept (without its author). Its
+/// records' ids are the series' own, so that no id links a publication to another series of
+/// the same plan (one published by name, say) or to the workspace.
 fn anonymise(
     doc: &PlanDocument,
+    series: PublicationSeriesId,
     redactor: &Redactor,
     consultation_exception: Option<&str>,
     report: &mut Report,
 ) -> PublishedDocument {
+    let series_key = series.to_string();
+    let public_id =
+        |private: uuid::Uuid| derived_id(&[series_key.as_bytes(), private.as_bytes()]).to_string();
     let mut clean = |field: String, text: &str| redactor.clean(report, &field, text);
     let plan = &doc.plan.fields;
     let title = clean("title".into(), &plan.title);
@@ -92,7 +140,7 @@ fn anonymise(
             let a = &view.action.fields;
             let at = |name: &str| format!("priorities[{i}].actions[{j}].{name}");
             actions.push(PublishedAction {
-                id: view.action.id.to_string(),
+                id: public_id(view.action.id.as_uuid()),
                 description: clean(at("description"), &a.description),
                 measure: a.measure.as_deref().map(|t| clean(at("measure"), t)),
                 expected_outcome: a
@@ -117,7 +165,7 @@ fn anonymise(
             });
         }
         priorities.push(PublishedPriority {
-            id: priority.id.to_string(),
+            id: public_id(priority.id.as_uuid()),
             statement: clean(at("statement"), &f.statement),
             ethnic_categories: f
                 .ethnic_categories
@@ -145,7 +193,7 @@ fn anonymise(
             let f = &goal.fields;
             let at = |name: &str| format!("goals[{i}].{name}");
             PublishedGoal {
-                id: goal.id.to_string(),
+                id: public_id(goal.id.as_uuid()),
                 statement: clean(at("statement"), &f.statement),
                 measure: clean(at("measure"), &f.measure),
                 baseline: f.baseline.as_deref().map(|t| clean(at("baseline"), t)),
@@ -213,12 +261,21 @@ fn preview(
         &doc.organisation_name,
         attribution,
     )?;
+    let (series_id, version) = target_series(conn, id, attribution)?;
     let mut report = Report::default();
-    let document = anonymise(&doc, &redactor, consultation_exception, &mut report);
+    let document = anonymise(
+        &doc,
+        series_id,
+        &redactor,
+        consultation_exception,
+        &mut report,
+    );
     let etag = preview_etag(attribution, &document)?;
     Ok((
         PublishPreview {
             attribution,
+            series_id,
+            version,
             document,
             report,
             etag,
@@ -373,7 +430,8 @@ impl App {
                     true,
                 )?;
                 match &if_match {
-                    None => return Err(AppError::PreconditionRequired),
+                    // `*` would publish whatever the plan holds now, unseen.
+                    None | Some(IfMatch::Any) => return Err(AppError::PreconditionRequired),
                     Some(m) if !m.matches_tag(&preview.etag) => {
                         return Err(AppError::PreconditionFailed)
                     }
@@ -397,10 +455,7 @@ impl App {
                 if !errors.is_empty() {
                     return Err(AppError::Invalid(errors));
                 }
-                let (series_id, version) = match store::find_series(conn, plan, request.attribution)? {
-                    Some((series, latest)) => (series, latest + 1),
-                    None => (PublicationSeriesId::new(), 1),
-                };
+                let (series_id, version) = (preview.series_id, preview.version);
                 let plan_record = &doc.plan;
                 let publication = store::insert_publication(
                     conn,
@@ -520,7 +575,7 @@ impl App {
                 policy::withdraw_publication(&p, org)?;
                 // Publishing and withdrawing one plan's versions take turns on its lock (a
                 // deleted plan's versions can still be withdrawn), then read again under it.
-                plan_store::lock_plan(conn, found.summary.plan_id)?;
+                store::lock_plan_publications(conn, found.summary.plan_id)?;
                 let before = visible_publication(conn, &p, id)?;
                 if !store::withdraw(conn, &before.summary, now())? {
                     return Err(AppError::Conflict(

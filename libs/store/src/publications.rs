@@ -11,7 +11,8 @@ use pcref_domain::{
 
 use crate::rows::{parse, parse_opt};
 use crate::schema::{
-    actions, alliances, memberships, organisations, plans, publications, users, withheld_terms,
+    actions, alliances, memberships, organisations, plans, progress_updates, publications, users,
+    withheld_terms,
 };
 use crate::sql::contains_pattern;
 use crate::{from_db_time, to_db_time, DbConnection, StoreError};
@@ -39,11 +40,26 @@ pub fn workspace_names(
         .select(actions::lead_name)
         .distinct()
         .load(conn)?;
+    // People who have left keep their names out too: the authors of the workspace's progress
+    // updates and the owners of its plans, whether or not they are still members.
+    let authors = progress_updates::table
+        .filter(progress_updates::plan_id.eq_any(its_plans.clone()))
+        .filter(progress_updates::author_user_id.is_not_null())
+        .select(progress_updates::author_user_id.assume_not_null());
+    let owners = plans::table
+        .filter(plans::organisation_id.eq(&org))
+        .filter(plans::owner_user_id.is_not_null())
+        .select(plans::owner_user_id.assume_not_null());
+    let former: Vec<String> = users::table
+        .filter(users::id.eq_any(authors).or(users::id.eq_any(owners)))
+        .select(users::display_name)
+        .load(conn)?;
     let mut names: Vec<String> = members
         .into_iter()
         .flat_map(|(name, invited)| [Some(name), invited])
         .chain(leads)
         .flatten()
+        .chain(former)
         .collect();
     names.sort();
     names.dedup();
@@ -197,29 +213,50 @@ pub struct NewPublication<'a> {
     pub published_by: UserId,
 }
 
-/// The series a plan's versions under this attribution belong to, and its highest version
-/// (withdrawn ones included: a version number is never reused).
-pub fn find_series(
+/// The plan's latest series: its id, attribution and highest version (withdrawn versions
+/// included: a version number is never reused); and how many series the plan has had.
+pub fn latest_series(
     conn: &mut DbConnection,
     plan: PlanId,
-    attribution: Attribution,
-) -> Result<Option<(PublicationSeriesId, u32)>, StoreError> {
-    let latest: Option<(String, i32)> = publications::table
+) -> Result<(Option<(PublicationSeriesId, Attribution, u32)>, u32), StoreError> {
+    let latest: Option<(String, String)> = publications::table
         .filter(publications::plan_id.eq(plan.to_string()))
-        .filter(publications::attribution.eq(attribution.as_str()))
-        .select((publications::series_id, publications::version))
-        .order(publications::version.desc())
+        .select((publications::series_id, publications::attribution))
+        .order(publications::id.desc())
         .first(conn)
         .optional()?;
-    latest
-        .map(|(series, version)| {
-            Ok((
-                parse("publications.series_id", &series)?,
-                u32::try_from(version)
-                    .map_err(|_| StoreError::Corrupt(format!("publications.version {version}")))?,
-            ))
-        })
-        .transpose()
+    let series_count: i64 = publications::table
+        .filter(publications::plan_id.eq(plan.to_string()))
+        .select(diesel::dsl::count(publications::series_id).aggregate_distinct())
+        .first(conn)?;
+    let series_count = u32::try_from(series_count)
+        .map_err(|_| StoreError::Corrupt(format!("{series_count} series of plan {plan}")))?;
+    let Some((series, attribution)) = latest else {
+        return Ok((None, series_count));
+    };
+    let highest: Option<i32> = publications::table
+        .filter(publications::series_id.eq(&series))
+        .select(diesel::dsl::max(publications::version))
+        .first(conn)?;
+    let highest = u32::try_from(highest.unwrap_or(0))
+        .map_err(|_| StoreError::Corrupt(format!("publications.version of series {series}")))?;
+    Ok((
+        Some((
+            parse("publications.series_id", &series)?,
+            parse("publications.attribution", &attribution)?,
+            highest,
+        )),
+        series_count,
+    ))
+}
+
+/// Takes the plan's row lock whether or not the plan is deleted: publishing and withdrawing
+/// one plan's versions take turns, even after the plan itself was deleted.
+pub fn lock_plan_publications(conn: &mut DbConnection, plan: PlanId) -> Result<(), StoreError> {
+    diesel::update(plans::table.find(plan.to_string()))
+        .set(plans::version.eq(plans::version))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// How many versions of the plan the library shows under the given attribution.
@@ -314,6 +351,7 @@ pub fn list_library(
         .inner_join(alliances::table.on(alliances::id.eq(publications::alliance_id)))
         .filter(publications::alliance_id.eq(alliance.to_string()))
         .filter(publications::is_current.eq(true))
+        .filter(publications::withdrawn_at.is_null())
         .select((
             SummaryRow::as_select(),
             organisations::name,
@@ -437,9 +475,13 @@ pub fn withdraw(
             .first(conn)
             .optional()?;
         if let Some(newest) = newest {
-            diesel::update(publications::table.find(newest))
-                .set(publications::is_current.eq(true))
-                .execute(conn)?;
+            diesel::update(
+                publications::table
+                    .find(newest)
+                    .filter(publications::withdrawn_at.is_null()),
+            )
+            .set(publications::is_current.eq(true))
+            .execute(conn)?;
         }
     }
     Ok(true)

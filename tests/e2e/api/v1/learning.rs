@@ -403,11 +403,16 @@ async fn small_numbers_need_acknowledging(backend: Backend) {
             body.clone(),
         )
         .await,
-        &["acknowledge_warnings"],
+        &["reflections", "acknowledge_warnings"],
     )
     .await;
     assert!(
         error_message(&problem, "acknowledge_warnings").contains("1 warning"),
+        "{problem}"
+    );
+    // The refusal shows the warning itself, so it can be read before anything is stored.
+    assert!(
+        error_message(&problem, "reflections").contains("3 patients"),
         "{problem}"
     );
     for refused in [json!({}), json!({ "acknowledge_warnings": false })] {
@@ -418,7 +423,7 @@ async fn small_numbers_need_acknowledging(backend: Backend) {
                 with(body.clone(), refused),
             )
             .await,
-            &["acknowledge_warnings"],
+            &["reflections", "acknowledge_warnings"],
         )
         .await;
     }
@@ -545,7 +550,7 @@ async fn every_rule_answers_422_with_its_field(backend: Backend) {
         ),
         (
             json!({ "publication_id": random_id(), "reflections": "We met 2 carers." }),
-            vec!["publication_id", "acknowledge_warnings"],
+            vec!["publication_id", "reflections", "acknowledge_warnings"],
         ),
     ];
     for (change, fields) in &refused {
@@ -666,10 +671,6 @@ async fn every_rule_answers_422_with_its_field(backend: Backend) {
             "publication_id",
         ),
         (json!({ "attribution": "anonymous" }), "publication_id"),
-        (
-            json!({ "reflections": "We met 4 service users." }),
-            "acknowledge_warnings",
-        ),
     ];
     for (change, field) in refused_changes {
         expect_invalid(
@@ -678,6 +679,18 @@ async fn every_rule_answers_422_with_its_field(backend: Backend) {
         )
         .await;
     }
+    expect_invalid(
+        patch_item(
+            app,
+            &ws.editor,
+            &id,
+            Some("\"1\""),
+            json!({ "reflections": "We met 4 service users." }),
+        )
+        .await,
+        &["reflections", "acknowledge_warnings"],
+    )
+    .await;
     let (unchanged, tag) = app.read_tagged(&item_path(&id), token).await;
     assert_eq!(tag, "\"1\"", "{unchanged}");
 }
@@ -764,7 +777,7 @@ async fn changes_need_the_current_etag_and_are_redacted(backend: Backend) {
         json!({ "summary": "Questions to crisis.team@riverside.example; 2 carers joined." });
     expect_invalid(
         patch_item(app, &ws.admin, &id, Some(&tag), change.clone()).await,
-        &["acknowledge_warnings"],
+        &["summary", "acknowledge_warnings"],
     )
     .await;
     let response = patch_item(

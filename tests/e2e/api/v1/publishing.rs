@@ -133,6 +133,13 @@ async fn preview_publish_and_withdraw(backend: Backend) {
         StatusCode::PRECONDITION_FAILED,
     )
     .await;
+    // `*` would publish whatever the plan holds, unseen: only the preview's tag will do.
+    expect_problem(
+        publish_with(app, editor, &plan_id, Some("*"), body.clone()).await,
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    assert_eq!(shown["version"], 1, "the version it would be published as");
 
     let response = publish_with(app, editor, &plan_id, Some(&tag), body.clone()).await;
     let location = response
@@ -452,6 +459,49 @@ async fn publishing_rules(backend: Backend) {
     .await;
     assert_eq!(published["document"]["consultation_exception"], reason);
 
+    // A former member's name stays out of publications: Tom Baker writes an update, leaves,
+    // and is then named in the evidence.
+    let actions = app
+        .get_ok(&format!("/api/v1/plans/{plan_id}/actions"), editor)
+        .await;
+    let action_id = str_field(&items(&actions)[0], "id");
+    app.post_update(
+        &ws.second_editor.token,
+        &action_id,
+        "on_track",
+        None,
+        "Outreach sessions booked",
+    )
+    .await;
+    expect_status(
+        app.delete(
+            &format!("/api/v1/memberships/{}", ws.second_editor.membership_id),
+            &ws.admin.token,
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let (_, priority_tag) = app
+        .read_tagged(&format!("/api/v1/priorities/{priority_id}"), editor)
+        .await;
+    expect_status(
+        app.patch(
+            &format!("/api/v1/priorities/{priority_id}"),
+            editor,
+            Some(&priority_tag),
+            json!({ "evidence": "Audit by Tom Baker, March 2026" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let (shown, _) = preview(app, editor, &plan_id, json!({})).await;
+    assert_eq!(
+        shown["document"]["priorities"][0]["evidence"],
+        "Audit by [redacted: person name], March 2026"
+    );
+
     // No priority area: nothing to publish. Every problem is reported at once.
     let empty = app.create_plan(editor, &ws.provider, "Empty plan").await;
     let empty_id = str_field(&empty, "id");
@@ -640,7 +690,8 @@ async fn anonymous_publications_reveal_nothing(backend: Backend) {
         }
     }
 
-    // One attribution at a time: the anonymous version must be withdrawn first.
+    // One attribution at a time: the anonymous version must be withdrawn first; then the named
+    // one starts a series of its own, sharing no id with the anonymous one.
     let (_, tag) = preview(app, editor, &plan_id, json!({ "attribution": "named" })).await;
     expect_invalid(
         publish_with(
@@ -654,6 +705,45 @@ async fn anonymous_publications_reveal_nothing(backend: Backend) {
         &["attribution"],
     )
     .await;
+    expect_status(
+        app.post(
+            &format!("{}/withdraw", publication_path(&id)),
+            editor,
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let named_again = publish(app, editor, &plan_id, "named").await;
+    assert_eq!(named_again["version"], 1, "a new series: {named_again}");
+    assert_ne!(named_again["series_id"], anonymous["series_id"]);
+    let ids_of = |publication: &Value| -> Vec<String> {
+        let document = &publication["document"];
+        let mut ids = Vec::new();
+        for priority in document["priorities"].as_array().expect("priorities") {
+            ids.push(str_field(priority, "id"));
+            for action in priority["actions"].as_array().expect("actions") {
+                ids.push(str_field(action, "id"));
+            }
+        }
+        for goal in document["goals"].as_array().expect("goals") {
+            ids.push(str_field(goal, "id"));
+        }
+        ids
+    };
+    let (before, after) = (ids_of(&anonymous), ids_of(&named_again));
+    assert_eq!(before.len(), after.len());
+    assert!(
+        before.iter().all(|i| !after.contains(i)),
+        "no record id links the anonymous series to the named one: {before:?} {after:?}"
+    );
+    // Nor is any published id a workspace id.
+    let actions = app
+        .get_ok(&format!("/api/v1/plans/{plan_id}/actions"), editor)
+        .await;
+    let private = str_field(&items(&actions)[0], "id");
+    assert!(!before.contains(&private) && !after.contains(&private));
 }
 
 /// The library's search: words, specific and broad ethnic groups, competency, pillar,
@@ -798,6 +888,19 @@ async fn library_search_and_filters(backend: Backend) {
     )
     .await;
     assert_eq!(error_fields(&problem).len(), 5);
+    // Dates outside what the hub stores are refused, not compared (PostgreSQL cannot).
+    expect_invalid(
+        app.get(
+            &library_path(
+                &ws,
+                "?published_from=-5000-01-01&published_to=%2B10000-01-01",
+            ),
+            &partner.token,
+        )
+        .await,
+        &["published_from", "published_to"],
+    )
+    .await;
     expect_invalid(
         app.get(
             &library_path(&ws, &format!("?q={}", "a".repeat(201))),
@@ -824,7 +927,90 @@ async fn library_search_and_filters(backend: Backend) {
     }
 }
 
+/// Publications of one plan take turns, also after the plan is deleted: simultaneous
+/// publishes get consecutive versions with one latest, and simultaneous withdrawals never
+/// leave a withdrawn version in the library.
+async fn simultaneous_publishing_and_withdrawal(backend: Backend) {
+    let ws = Workspace::new(backend).await;
+    let app = &ws.app;
+    let editor = &ws.editor.token;
+    let plan_id = publishable_plan(&ws, "Simultaneous plan", "").await;
+    let (_, tag) = preview(app, editor, &plan_id, json!({})).await;
+    let body = json!({ "attribution": "named" });
+    let mut published = Vec::new();
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            publish_with(app, editor, &plan_id, Some(&tag), body.clone()),
+            publish_with(
+                app,
+                &ws.second_editor.token,
+                &plan_id,
+                Some(&tag),
+                body.clone()
+            ),
+        );
+        for response in [a, b] {
+            published.push(expect_status(response, StatusCode::CREATED).await);
+        }
+    }
+    let mut versions: Vec<i64> = published
+        .iter()
+        .map(|p| p["version"].as_i64().expect("a version"))
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+    let library = app.get_ok(&library_path(&ws, ""), editor).await;
+    assert_eq!(items(&library).len(), 1, "one latest version: {library}");
+    assert_eq!(items(&library)[0]["version"], 6);
+
+    // The plan is deleted; its versions stay until withdrawn, two at a time.
+    expect_status(
+        app.delete(&format!("/api/v1/plans/{plan_id}"), editor)
+            .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let mut ids: Vec<String> = published.iter().map(|p| str_field(p, "id")).collect();
+    ids.sort_by_key(|id| {
+        published
+            .iter()
+            .find(|p| str_field(p, "id") == *id)
+            .map(|p| -p["version"].as_i64().unwrap_or_default())
+    });
+    for pair in ids.chunks(2) {
+        let (first, second) = (
+            format!("{}/withdraw", publication_path(&pair[0])),
+            format!("{}/withdraw", publication_path(&pair[1])),
+        );
+        let (a, b) = tokio::join!(
+            app.post(&first, editor, json!({})),
+            app.post(&second, &ws.admin.token, json!({})),
+        );
+        expect_status(a, StatusCode::OK).await;
+        expect_status(b, StatusCode::OK).await;
+        let library = app
+            .get_ok(&library_path(&ws, ""), &ws.other_editor.token)
+            .await;
+        for listed in items(&library) {
+            let id = str_field(&listed, "id");
+            assert!(
+                !pair.contains(&id),
+                "a withdrawn version is listed: {library}"
+            );
+            let got = app
+                .get_ok(&publication_path(&id), &ws.other_editor.token)
+                .await;
+            assert_eq!(got["withdrawn_at"], Value::Null);
+        }
+    }
+    let library = app
+        .get_ok(&library_path(&ws, ""), &ws.other_editor.token)
+        .await;
+    assert_eq!(items(&library), Vec::<Value>::new());
+}
+
 backend_tests!(
+    simultaneous_publishing_and_withdrawal,
     preview_publish_and_withdraw,
     publishing_rules,
     anonymous_publications_reveal_nothing,
