@@ -8,11 +8,13 @@
 //! its own workspace, as a template of its own that remembers where it came from; the original
 //! counts its adoptions.
 
+use std::collections::HashSet;
+
 use pcref_anonymise::{Redactor, Report};
 use pcref_domain::{
     AllianceId, Attribution, Cursor, OrganisationId, Page, PageLimit, SharedTemplateContent,
     StageGuidance, Template, TemplateAction, TemplateContent, TemplateGoal, TemplateId,
-    TemplatePriority,
+    TemplatePriority, BUILT_IN_TEMPLATE_ID,
 };
 use pcref_store::templates::{self, NewAdoption};
 use pcref_store::{organisations, DbConnection};
@@ -53,23 +55,58 @@ pub(crate) fn readable_template(
     Ok(shared)
 }
 
+/// How an organisation's templates are redacted for sharing: with its redactor, except for
+/// the platform's own stage texts (the built-in template's titles and prompts).
+struct Sharing {
+    redactor: Redactor,
+    /// Stage texts are copied from the built-in template, never written by a workspace, and
+    /// everybody reads them already: they are shared as they are. Run through the redactor,
+    /// they could only be damaged (a member called "pcref admin" would turn "PCREF pillar"
+    /// into "[redacted: person name] pillar").
+    platform_texts: HashSet<String>,
+}
+
+impl Sharing {
+    fn of(conn: &mut DbConnection, org: OrganisationId, org_name: &str) -> Result<Self, AppError> {
+        let redactor = redactor_for(conn, org, org_name, Attribution::Named)?;
+        let mut platform_texts = HashSet::new();
+        if let Some(built_in) = templates::find(conn, BUILT_IN_TEMPLATE_ID)? {
+            for stage in built_in.content.stages {
+                platform_texts.insert(stage.title);
+                platform_texts.extend(stage.prompts);
+            }
+        }
+        Ok(Sharing {
+            redactor,
+            platform_texts,
+        })
+    }
+
+    fn clean(&self, report: &mut Report, field: String, text: &str) -> String {
+        self.redactor.clean(report, &field, text)
+    }
+
+    /// A stage's text: the platform's own as it is, anything else redacted.
+    fn clean_stage(&self, report: &mut Report, field: String, text: &str) -> String {
+        if self.platform_texts.contains(text) {
+            text.to_owned()
+        } else {
+            self.clean(report, field, text)
+        }
+    }
+}
+
 /// The shared copy of a template: every text redacted, the structure (ethnic categories,
 /// competencies, pillars, which priority an action serves) kept. Fields are reported with the
 /// paths of the template as the API shows it, such as `priorities[0].evidence`.
-fn redact(template: &Template, redactor: &Redactor, report: &mut Report) -> SharedTemplateContent {
-    let mut clean = |field: String, text: &str| redactor.clean(report, &field, text);
-    let name = clean("name".into(), &template.name);
-    let description = template
-        .description
-        .as_deref()
-        .map(|t| clean("description".into(), t));
+fn redact(template: &Template, sharing: &Sharing, report: &mut Report) -> SharedTemplateContent {
     let content = &template.content;
     let mut stages = Vec::new();
     for (i, stage) in content.stages.iter().enumerate() {
-        let title = clean(format!("stages[{i}].title"), &stage.title);
+        let title = sharing.clean_stage(report, format!("stages[{i}].title"), &stage.title);
         let mut prompts = Vec::new();
         for (j, prompt) in stage.prompts.iter().enumerate() {
-            prompts.push(clean(format!("stages[{i}].prompts[{j}]"), prompt));
+            prompts.push(sharing.clean_stage(report, format!("stages[{i}].prompts[{j}]"), prompt));
         }
         stages.push(StageGuidance {
             stage: stage.stage,
@@ -77,6 +114,12 @@ fn redact(template: &Template, redactor: &Redactor, report: &mut Report) -> Shar
             prompts,
         });
     }
+    let mut clean = |field: String, text: &str| sharing.clean(report, field, text);
+    let name = clean("name".into(), &template.name);
+    let description = template
+        .description
+        .as_deref()
+        .map(|t| clean("description".into(), t));
     let mut priorities = Vec::new();
     for (i, p) in content.priorities.iter().enumerate() {
         let at = |name: &str| format!("priorities[{i}].{name}");
@@ -145,10 +188,10 @@ pub(crate) fn refresh_shared_templates(
     if shared.is_empty() {
         return Ok(0);
     }
-    let redactor = redactor_for(conn, org, org_name, Attribution::Named)?;
+    let sharing = Sharing::of(conn, org, org_name)?;
     let mut refreshed = 0;
     for template in &shared {
-        let copy = redact(template, &redactor, &mut Report::default());
+        let copy = redact(template, &sharing, &mut Report::default());
         if template.shared.as_ref() != Some(&copy) {
             let shared_at = template.shared_at.unwrap_or_else(now);
             templates::share(conn, template.id, &copy, shared_at)?;
@@ -190,9 +233,9 @@ impl App {
                         ),
                     ));
                 }
-                let redactor = redactor_for(conn, owner, &organisation.name, Attribution::Named)?;
+                let sharing = Sharing::of(conn, owner, &organisation.name)?;
                 let mut report = Report::default();
-                let shared = redact(&template, &redactor, &mut report);
+                let shared = redact(&template, &sharing, &mut report);
                 let again = template.shared_at.is_some();
                 let shared_at = template.shared_at.unwrap_or_else(now);
                 templates::share(conn, id, &shared, shared_at)?;

@@ -762,7 +762,11 @@ async fn sharing_redacts_what_leaves_the_workspace_and_the_owner_keeps_its_own(b
         shared["actions"][0]["description"],
         "Review the case of NHS number [redacted: nhs number] with the family"
     );
-    // The structure is as saved.
+    // The structure is as saved, and the platform's own stage prompts are shared as they are
+    // (the provider's admin is called "pcref admin": redacted, "PCREF pillar" would lose a
+    // word).
+    assert_eq!(shared["stages"], original["stages"]);
+    assert!(shared["stages"].to_string().contains("PCREF pillar"));
     assert_eq!(
         shared["priorities"][0]["ethnic_categories"],
         json!(["M", "N"])
