@@ -87,7 +87,9 @@ fn target_series(
 ) -> Result<(PublicationSeriesId, u32), AppError> {
     let (latest, series_count) = store::latest_series(conn, plan)?;
     Ok(match latest {
-        Some((series, same, highest)) if same == attribution => (series, highest + 1),
+        Some(series) if series.attribution == attribution => {
+            (series.id, series.highest_version + 1)
+        }
         _ => {
             let plan_id = plan.to_string();
             let n = series_count.to_be_bytes();

@@ -43,7 +43,7 @@ pub fn workspace_names(
     // People who have left keep their names out too: the authors of the workspace's progress
     // updates and the owners of its plans, whether or not they are still members.
     let authors = progress_updates::table
-        .filter(progress_updates::plan_id.eq_any(its_plans.clone()))
+        .filter(progress_updates::plan_id.eq_any(its_plans))
         .filter(progress_updates::author_user_id.is_not_null())
         .select(progress_updates::author_user_id.assume_not_null());
     let owners = plans::table
@@ -213,12 +213,20 @@ pub struct NewPublication<'a> {
     pub published_by: UserId,
 }
 
-/// The plan's latest series: its id, attribution and highest version (withdrawn versions
-/// included: a version number is never reused); and how many series the plan has had.
+/// A plan's series of publications under one attribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Series {
+    pub id: PublicationSeriesId,
+    pub attribution: Attribution,
+    /// Its highest version, withdrawn ones included: a version number is never reused.
+    pub highest_version: u32,
+}
+
+/// The plan's latest series, and how many series the plan has had.
 pub fn latest_series(
     conn: &mut DbConnection,
     plan: PlanId,
-) -> Result<(Option<(PublicationSeriesId, Attribution, u32)>, u32), StoreError> {
+) -> Result<(Option<Series>, u32), StoreError> {
     let latest: Option<(String, String)> = publications::table
         .filter(publications::plan_id.eq(plan.to_string()))
         .select((publications::series_id, publications::attribution))
@@ -241,11 +249,11 @@ pub fn latest_series(
     let highest = u32::try_from(highest.unwrap_or(0))
         .map_err(|_| StoreError::Corrupt(format!("publications.version of series {series}")))?;
     Ok((
-        Some((
-            parse("publications.series_id", &series)?,
-            parse("publications.attribution", &attribution)?,
-            highest,
-        )),
+        Some(Series {
+            id: parse("publications.series_id", &series)?,
+            attribution: parse("publications.attribution", &attribution)?,
+            highest_version: highest,
+        }),
         series_count,
     ))
 }

@@ -406,6 +406,18 @@ mod tests {
     }
 
     #[test]
+    fn shared_accounts_do_not_hide_the_words_they_are_named_after() {
+        let r = Redactor::new(["pcref admin", "Crisis Team"], Vec::<String>::new());
+        // A name made only of such words counts when capitalised, as a name is written.
+        let text = "The PCREF steering group and the crisis team met; PCREF Admin and Crisis Team signed off.";
+        assert_eq!(
+            r.redact("f", text).text,
+            "The PCREF steering group and the crisis team met; [redacted: person name] and \
+             [redacted: person name] signed off."
+        );
+    }
+
+    #[test]
     fn every_kind_with_positions() {
         use RedactionKind::*;
         let text = "Amara Okafor (amara@npft.nhs.uk, 07700 900123) saw NHS 943 476 5919 \
