@@ -39,23 +39,30 @@ use endpoints::{
     ReferenceApi, TemplatesApi, WithheldTermsApi,
 };
 
+// Grouped in nested tuples: poem-openapi implements `OpenApi` for tuples of up to 16.
 type Apis = (
-    MeApi,
-    AlliancesApi,
-    OrganisationsApi,
-    MembershipsApi,
-    InvitationsApi,
-    AuditApi,
-    ReferenceApi,
-    TemplatesApi,
-    PlansApi,
-    PrioritiesApi,
-    GoalsApi,
-    ActionsApi,
-    ProgressUpdatesApi,
-    PublishingApi,
-    LearningApi,
-    WithheldTermsApi,
+    // The alliance: people, organisations, roles, the audit log, reference data.
+    (
+        MeApi,
+        AlliancesApi,
+        OrganisationsApi,
+        MembershipsApi,
+        InvitationsApi,
+        AuditApi,
+        ReferenceApi,
+    ),
+    // A provider's private workspace.
+    (
+        TemplatesApi,
+        PlansApi,
+        PrioritiesApi,
+        GoalsApi,
+        ActionsApi,
+        ProgressUpdatesApi,
+        WithheldTermsApi,
+    ),
+    // What leaves a workspace: the alliance's libraries.
+    (PublishingApi, LearningApi),
 );
 
 /// Where the API is mounted.
@@ -64,22 +71,25 @@ pub const API_PREFIX: &str = "/api/v1";
 fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
-            MeApi,
-            AlliancesApi,
-            OrganisationsApi,
-            MembershipsApi,
-            InvitationsApi,
-            AuditApi,
-            ReferenceApi,
-            TemplatesApi,
-            PlansApi,
-            PrioritiesApi,
-            GoalsApi,
-            ActionsApi,
-            ProgressUpdatesApi,
-            PublishingApi,
-            LearningApi,
-            WithheldTermsApi,
+            (
+                MeApi,
+                AlliancesApi,
+                OrganisationsApi,
+                MembershipsApi,
+                InvitationsApi,
+                AuditApi,
+                ReferenceApi,
+            ),
+            (
+                TemplatesApi,
+                PlansApi,
+                PrioritiesApi,
+                GoalsApi,
+                ActionsApi,
+                ProgressUpdatesApi,
+                WithheldTermsApi,
+            ),
+            (PublishingApi, LearningApi),
         ),
         "PCREF Alliance Hub API",
         env!("CARGO_PKG_VERSION"),
