@@ -270,7 +270,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        alliance_id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        created_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    client_tokens (id) {
+        id -> Text,
+        client_id -> Text,
+        token_hash -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller_hash, idem_key) {
+        caller_hash -> Text,
+        idem_key -> Text,
+        method -> Text,
+        path -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organisations -> alliances (alliance_id));
+diesel::joinable!(client_tokens -> api_clients (client_id));
+diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(plans -> organisations (organisation_id));
 diesel::joinable!(priority_ethnic_categories -> priorities (priority_id));
 diesel::joinable!(goal_competencies -> goals (goal_id));
@@ -303,4 +348,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     withheld_terms,
     publications,
     learning_items,
+    api_clients,
+    client_tokens,
+    idempotency_keys,
 );

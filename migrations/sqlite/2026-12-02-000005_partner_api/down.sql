@@ -1,0 +1,3 @@
+DROP TABLE idempotency_keys;
+DROP TABLE client_tokens;
+DROP TABLE api_clients;
