@@ -98,6 +98,11 @@ enum Op {
     DeleteAction,
     ListProgressUpdates,
     CreateProgressUpdate,
+    // An organisation's API clients.
+    ListApiClients,
+    CreateApiClient,
+    RotateApiClient,
+    RevokeApiClient,
     // Publishing and the library of published plans.
     PreviewPublication,
     PublishPlan,
@@ -168,6 +173,12 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::ListEthnicCategories,          ["AAAAAAA", "",        ""       ]),
     (Op::ListCompetencies,              ["AAAAAAA", "",        ""       ]),
     (Op::ListPillars,                   ["AAAAAAA", "",        ""       ]),
+    // API clients: the organisation's admins manage them; the rest of the alliance can see the
+    // organisation but not its clients (403), a client itself is hidden outside it (404).
+    (Op::ListApiClients,                ["AFFAFFF", "FFFFFFF", "HHHHHHH"]),
+    (Op::CreateApiClient,               ["AFFAFFF", "FFFFFFF", "HHHHHHH"]),
+    (Op::RotateApiClient,               ["AFFAFHH", "HHHHHHH", "HHHHHHH"]),
+    (Op::RevokeApiClient,               ["AFFAFHH", "HHHHHHH", "HHHHHHH"]),
     (Op::ListTemplates,                 ["AAAAAAA", "",        ""       ]),
     (Op::GetBuiltInTemplate,            ["AAAAAAA", "",        ""       ]),
     (Op::GetSavedTemplate,              ["AAAHHHH", "HHHHHHH", "HHHHHHH"]),
@@ -323,6 +334,26 @@ impl Op {
                 "/api/v1/reference/competencies",
             ),
             Op::ListPillars => ("list_pillars", Method::GET, "/api/v1/reference/pillars"),
+            Op::ListApiClients => (
+                "list_api_clients",
+                Method::GET,
+                "/api/v1/organisations/{id}/api-clients",
+            ),
+            Op::CreateApiClient => (
+                "create_api_client",
+                Method::POST,
+                "/api/v1/organisations/{id}/api-clients",
+            ),
+            Op::RotateApiClient => (
+                "rotate_api_client",
+                Method::POST,
+                "/api/v1/api-clients/{id}/rotate",
+            ),
+            Op::RevokeApiClient => (
+                "revoke_api_client",
+                Method::DELETE,
+                "/api/v1/api-clients/{id}",
+            ),
             Op::ListTemplates => ("list_templates", Method::GET, "/api/v1/templates"),
             Op::GetBuiltInTemplate | Op::GetSavedTemplate | Op::GetSharedTemplate => {
                 ("get_template", Method::GET, "/api/v1/templates/{id}")
@@ -1127,6 +1158,22 @@ async fn prepare(
                 "display_name": "Board Invitee",
                 "role": "board_member",
             })),
+        Op::ListApiClients => Prepared::on(&org.id).markers(&org.emails),
+        Op::CreateApiClient => Prepared::on(&org.id).markers(&org.emails).with_body(json!({
+            "name": format!("Matrix client {n}"),
+            "scopes": ["library:read"],
+        })),
+        Op::RotateApiClient | Op::RevokeApiClient => {
+            // A fresh client of the organisation, made by its own admin.
+            let (client, _) = create_record(
+                app,
+                &org.admin,
+                &format!("/api/v1/organisations/{}/api-clients", org.id),
+                json!({ "name": format!("Fresh client {n}"), "scopes": ["feedback:write"] }),
+            )
+            .await;
+            Prepared::on(&str_field(&client, "id")).markers(&org.emails)
+        }
         Op::GetOrganisation | Op::ListOrganisationMembers | Op::ListOrganisationAudit => {
             Prepared::on(&org.id).markers(&org.emails)
         }

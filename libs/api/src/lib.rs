@@ -6,6 +6,7 @@
 // so its size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+mod api_client_types;
 mod auth;
 mod endpoints;
 mod learning_types;
@@ -34,9 +35,9 @@ pub use middleware::MAX_BODY_BYTES;
 pub use problem::{ApiError, Problem};
 
 use endpoints::{
-    ActionsApi, AlliancesApi, AuditApi, GoalsApi, InvitationsApi, LearningApi, MeApi,
-    MembershipsApi, OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi, PublishingApi,
-    ReferenceApi, TemplatesApi, WithheldTermsApi,
+    ActionsApi, AlliancesApi, ApiClientsApi, AuditApi, GoalsApi, InvitationsApi, LearningApi,
+    MeApi, MembershipsApi, OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi,
+    PublishingApi, ReferenceApi, TemplatesApi, WithheldTermsApi,
 };
 
 // Grouped in nested tuples: poem-openapi implements `OpenApi` for tuples of up to 16.
@@ -50,6 +51,7 @@ type Apis = (
         InvitationsApi,
         AuditApi,
         ReferenceApi,
+        ApiClientsApi,
     ),
     // A provider's private workspace.
     (
@@ -79,6 +81,7 @@ fn api_service() -> OpenApiService<Apis, ()> {
                 InvitationsApi,
                 AuditApi,
                 ReferenceApi,
+                ApiClientsApi,
             ),
             (
                 TemplatesApi,

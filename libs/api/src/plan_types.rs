@@ -51,7 +51,8 @@ choice_set!(
     domain::Pillar,
     domain::BroadEthnicGroup,
     domain::Attribution,
-    domain::LearningCategory
+    domain::LearningCategory,
+    domain::Scope
 );
 
 /// A value of a closed set. The document lists the values; a request with another value is

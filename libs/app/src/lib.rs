@@ -7,6 +7,7 @@ mod error;
 pub mod policy;
 
 mod alliances;
+mod api_clients;
 mod identity;
 mod learning;
 mod members;
@@ -26,6 +27,7 @@ use pcref_domain::{IfMatch, Version};
 use pcref_store::Db;
 
 pub use alliances::Bootstrapped;
+pub use api_clients::{ApiClientWithSecret, NewApiClientRequest};
 pub use identity::{AcceptedInvitation, CreatedToken};
 pub use learning::{ContributedLearning, LearningChangeRequest, NewLearningRequest};
 pub use members::{Invited, Invitee};

@@ -269,6 +269,28 @@ pub fn replace_withheld_terms(p: &Principal, org: OrganisationId) -> Result<(), 
     )
 }
 
+/// An organisation's admins manage its API clients. Everybody else in the alliance (who can
+/// see the organisation) is refused; to outsiders it does not exist.
+pub fn manage_api_clients(p: &Principal, org: &Organisation) -> Result<(), AppError> {
+    read_organisation(p, org)?;
+    require(
+        p.is_organisation_admin(org.id),
+        "only the organisation's admins manage its API clients",
+    )
+}
+
+/// One API client: its organisation's members may know it exists (and are refused unless
+/// admins); to anybody else it does not.
+pub fn manage_api_client(p: &Principal, org: OrganisationId) -> Result<(), AppError> {
+    match p.organisation_role(org) {
+        None => Err(AppError::NotFound("API client")),
+        Some(role) => require(
+            role.is_organisation_admin(),
+            "only the organisation's admins manage its API clients",
+        ),
+    }
+}
+
 fn require(allowed: bool, why: &str) -> Result<(), AppError> {
     if allowed {
         Ok(())

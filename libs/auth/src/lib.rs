@@ -17,6 +17,11 @@ use sha2::{Digest, Sha256};
 pub enum SecretKind {
     PersonalAccessToken,
     InvitationCode,
+    /// An API client's secret (OAuth2 client credentials).
+    ClientSecret,
+    /// An API client's public identifier: random like a secret, so that ids cannot be guessed
+    /// or enumerated, but not secret.
+    ClientId,
 }
 
 impl SecretKind {
@@ -24,6 +29,8 @@ impl SecretKind {
         match self {
             SecretKind::PersonalAccessToken => "pcref_pat_",
             SecretKind::InvitationCode => "pcref_inv_",
+            SecretKind::ClientSecret => "pcref_cs_",
+            SecretKind::ClientId => "pcref_client_",
         }
     }
 }

@@ -117,3 +117,7 @@ id_type!(
     /// A good-practice case study in the alliance's learning library.
     LearningItemId
 );
+id_type!(
+    /// An organisation's API client (not its public `client_id`).
+    ApiClientId
+);

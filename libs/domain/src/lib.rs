@@ -3,6 +3,7 @@
 //! No IO, no HTTP, no SQL: everything here is plain data and rules, so every other crate can
 //! depend on it and it can be tested in isolation.
 
+mod api_clients;
 mod ids;
 mod learning;
 mod names;
@@ -13,10 +14,11 @@ mod records;
 mod reference;
 mod role;
 
+pub use api_clients::ApiClient;
 pub use ids::{
-    AccessTokenId, ActionId, AllianceId, AuditEntryId, GoalId, InvitationId, LearningItemId,
-    MembershipId, OrganisationId, PlanId, PriorityId, ProgressUpdateId, PublicationId,
-    PublicationSeriesId, TemplateId, UserId,
+    AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, GoalId, InvitationId,
+    LearningItemId, MembershipId, OrganisationId, PlanId, PriorityId, ProgressUpdateId,
+    PublicationId, PublicationSeriesId, TemplateId, UserId,
 };
 pub use learning::{
     contributor_label, learning_text, learning_title, parse_categories, parse_competencies,
@@ -43,7 +45,7 @@ pub use records::{
 };
 pub use reference::{
     ActionStatus, Attribution, BroadEthnicGroup, Competency, EthnicCategory, LearningCategory,
-    Pillar, PlanStatus, Rag,
+    Pillar, PlanStatus, Rag, Scope,
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
 

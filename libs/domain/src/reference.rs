@@ -399,6 +399,46 @@ closed_set!(
     }
 );
 
+closed_set!(
+    /// What an API client (OAuth2 client credentials) may do for its organisation.
+    Scope, field = "scopes" {
+        FeedbackWrite => ("feedback:write", "Submit feedback and respond to it"),
+        FeedbackRead => ("feedback:read", "Read the organisation's feedback"),
+        LearningWrite => ("learning:write", "Contribute learning items"),
+        ProjectsWrite => ("projects:write", "Post joint-project updates and milestones"),
+        LibraryRead => ("library:read", "Read published plans, learning and shared templates"),
+        ReportsRead => ("reports:read", "Read board reports"),
+    }
+);
+
+impl Scope {
+    /// Parses a list of scopes: at least one, no repeats (folded), in list order.
+    pub fn parse_list(field: &str, raw: &[&str]) -> Result<Vec<Scope>, ValidationError> {
+        if raw.is_empty() {
+            return Err(ValidationError::new(
+                field,
+                format!("grant at least one scope: {}", Self::choices()),
+            ));
+        }
+        let mut list = raw
+            .iter()
+            .map(|r| Self::parse_for(field, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        list.sort();
+        list.dedup();
+        Ok(list)
+    }
+
+    /// The space-separated form OAuth2 uses (RFC 6749 §3.3).
+    pub fn join(scopes: &[Scope]) -> String {
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ mod rows;
 pub mod schema;
 
 pub mod alliances;
+pub mod api_clients;
 pub mod audit;
 pub mod invitations;
 pub mod learning;

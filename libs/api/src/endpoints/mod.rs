@@ -2,6 +2,7 @@
 //! use case, map the result.
 
 mod alliances;
+mod api_clients;
 mod audit;
 mod identity;
 mod learning;
@@ -14,6 +15,7 @@ mod reference;
 mod withheld_terms;
 
 pub use alliances::AlliancesApi;
+pub use api_clients::ApiClientsApi;
 pub use audit::AuditApi;
 pub use identity::{InvitationsApi, MeApi};
 pub use learning::LearningApi;
@@ -43,6 +45,9 @@ pub enum ApiTags {
     Memberships,
     /// Taking up an invitation (no authentication needed).
     Invitations,
+    /// An organisation's OAuth2 client credentials for its own systems.
+    #[oai(rename = "API clients")]
+    ApiClients,
     /// The append-only record of every change.
     Audit,
     /// Fixed lists: NHS ethnic categories, cultural competencies, PCREF pillars.

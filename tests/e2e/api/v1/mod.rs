@@ -1,4 +1,5 @@
 mod alliances;
+mod api_clients;
 mod audit;
 mod errors;
 mod invitations;
