@@ -9,6 +9,7 @@
 mod api_client_types;
 mod auth;
 mod endpoints;
+mod idempotency;
 mod learning_types;
 mod metrics;
 mod middleware;
@@ -126,6 +127,9 @@ pub fn routes(app: App) -> impl Endpoint<Output = Response> {
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(render_metrics))
+        // Inside the body limit (it reads the body whole) and before authentication, which
+        // the endpoints do: the key is scoped to the credentials sent, valid or not.
+        .with(idempotency::Idempotency)
         .with(middleware::BodyLimit::new(MAX_BODY_BYTES))
         .with(CatchPanic::new())
         .with(middleware::Observe::new(metrics.clone()))

@@ -8,6 +8,7 @@ pub mod policy;
 
 mod alliances;
 mod api_clients;
+mod idempotency;
 mod identity;
 mod learning;
 mod members;
@@ -28,6 +29,7 @@ use pcref_store::Db;
 
 pub use alliances::Bootstrapped;
 pub use api_clients::{ApiClientWithSecret, NewApiClientRequest};
+pub use idempotency::IdempotentRequest;
 pub use identity::{AcceptedInvitation, CreatedToken};
 pub use learning::{ContributedLearning, LearningChangeRequest, NewLearningRequest};
 pub use members::{Invited, Invitee};

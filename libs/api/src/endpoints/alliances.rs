@@ -183,6 +183,12 @@ impl AlliancesApi {
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         body: Json<NewMember>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<MemberInvited, ApiError> {
         let invitee = invitee(body.0)?;
         let invited = app

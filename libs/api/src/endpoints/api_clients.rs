@@ -74,6 +74,12 @@ impl ApiClientsApi {
         app: Data<&App>,
         organisation_id: Path<Uuid>,
         body: Json<NewApiClient>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<ApiClientCreated, ApiError> {
         let org = OrganisationId(organisation_id.0);
         let request = valid(body.0.parse(), app.authorize_api_clients(&auth.0, org)).await?;
@@ -106,6 +112,12 @@ impl ApiClientsApi {
         #[oai(name = "If-Match")]
         #[allow(unused_variables)]
         if_match_header: Header<Option<String>>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<ApiClientRotated, ApiError> {
         let rotated = app
             .rotate_api_client(&auth.0, ApiClientId(api_client_id.0), if_match(req)?)

@@ -73,6 +73,12 @@ impl MeApi {
         auth: BearerAuth,
         app: Data<&App>,
         body: Json<NewAccessToken>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<TokenCreated, ApiError> {
         let name = TokenName::parse(body.0.name.as_str())?;
         let created = app
@@ -127,6 +133,12 @@ impl InvitationsApi {
         auth: OptionalBearerAuth,
         app: Data<&App>,
         body: Json<AcceptInvitation>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<InvitationAccepted, ApiError> {
         let body = body.0;
         let token_name =

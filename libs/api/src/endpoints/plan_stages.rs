@@ -77,6 +77,12 @@ impl PrioritiesApi {
         app: Data<&App>,
         plan_id: Path<Uuid>,
         body: Json<NewPriority>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<PriorityCreated, ApiError> {
         let plan = PlanId(plan_id.0);
         let draft = valid(
@@ -202,6 +208,12 @@ impl GoalsApi {
         app: Data<&App>,
         plan_id: Path<Uuid>,
         body: Json<NewGoal>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<GoalCreated, ApiError> {
         let plan = PlanId(plan_id.0);
         let draft = valid(
@@ -342,6 +354,12 @@ impl ActionsApi {
         app: Data<&App>,
         plan_id: Path<Uuid>,
         body: Json<NewAction>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<ActionCreated, ApiError> {
         let plan = PlanId(plan_id.0);
         let (draft, status) = valid(
@@ -472,6 +490,12 @@ impl ProgressUpdatesApi {
         app: Data<&App>,
         action_id: Path<Uuid>,
         body: Json<NewProgressUpdate>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<ProgressUpdatePosted, ApiError> {
         let id = ActionId(action_id.0);
         let new = valid(

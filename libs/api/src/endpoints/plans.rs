@@ -111,6 +111,12 @@ impl TemplatesApi {
         app: Data<&App>,
         organisation_id: Path<Uuid>,
         body: Json<NewTemplate>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<TemplateCreated, ApiError> {
         let org = OrganisationId(organisation_id.0);
         let request = valid(
@@ -152,6 +158,12 @@ impl TemplatesApi {
         auth: BearerAuth,
         app: Data<&App>,
         template_id: Path<Uuid>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<Json<SharedTemplate>, ApiError> {
         let shared = app
             .share_template(&auth.0, TemplateId(template_id.0))
@@ -182,6 +194,12 @@ impl TemplatesApi {
         app: Data<&App>,
         template_id: Path<Uuid>,
         body: Json<AdoptTemplate>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<TemplateCreated, ApiError> {
         let org = OrganisationId(body.0.organisation_id);
         let adopted = app
@@ -307,6 +325,12 @@ impl PlansApi {
         app: Data<&App>,
         organisation_id: Path<Uuid>,
         body: Json<NewPlan>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<PlanCreated, ApiError> {
         let org = OrganisationId(organisation_id.0);
         let request = valid(

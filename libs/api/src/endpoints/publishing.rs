@@ -55,6 +55,12 @@ impl PublishingApi {
         app: Data<&App>,
         plan_id: Path<Uuid>,
         body: Json<PreviewRequest>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<PreviewFound, ApiError> {
         let plan = PlanId(plan_id.0);
         let (attribution, exception) = valid(
@@ -82,6 +88,8 @@ impl PublishingApi {
         method = "post",
         operation_id = "publish_plan"
     )]
+    // The parameters are the operation's documented inputs, one each.
+    #[allow(clippy::too_many_arguments)]
     async fn publish(
         &self,
         auth: BearerAuth,
@@ -93,6 +101,12 @@ impl PublishingApi {
         #[allow(unused_variables)]
         if_match_header: Header<Option<String>>,
         body: Json<NewPublication>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<PublicationCreated, ApiError> {
         let plan = PlanId(plan_id.0);
         let request = valid(
@@ -249,6 +263,12 @@ impl PublishingApi {
         app: Data<&App>,
         publication_id: Path<Uuid>,
         body: Json<WithdrawRequest>,
+        /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
+        /// again with the same request within 24 hours, it returns the first answer (marked
+        /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
+        /// An answer holding a secret (token, code) is never stored: its retry answers 409.
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<Json<Publication>, ApiError> {
         let id = PublicationId(publication_id.0);
         let reason = valid(body.0.parse(), app.authorize_withdrawal(&auth.0, id)).await?;
