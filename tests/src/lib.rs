@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::{Connection, RunQueryDsl};
-use pcref_api::BoundServer;
+use pcref_api::{ApiSettings, BoundServer};
 use pcref_app::{App, AppSettings};
 use pcref_domain::{DisplayName, Email, Name};
 use pcref_store::{DatabaseUrl, Db, DbSettings};
@@ -138,6 +138,11 @@ impl Drop for TestApp {
     }
 }
 
+/// The rate limit of servers the harness spawns unless a test asks for another.
+pub const HARNESS_API_SETTINGS: ApiSettings = ApiSettings {
+    rate_limit_per_minute: 1_000_000,
+};
+
 /// Who a test acts as.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -159,7 +164,19 @@ impl TestApp {
         TestApp::spawn_with(backend, AppSettings::default()).await
     }
 
+    /// A server with these application settings and the harness's rate limit, which is far
+    /// above what any test sends (the authorization matrix sends thousands of requests with a
+    /// few tokens) but still passes every request through the limiter.
     pub async fn spawn_with(backend: Backend, settings: AppSettings) -> TestApp {
+        TestApp::spawn_with_api(backend, settings, HARNESS_API_SETTINGS).await
+    }
+
+    /// A server with these settings of the HTTP layer too, such as a low rate limit.
+    pub async fn spawn_with_api(
+        backend: Backend,
+        settings: AppSettings,
+        api_settings: ApiSettings,
+    ) -> TestApp {
         let database = TestDatabase::create(backend);
         let db_settings = DbSettings {
             url: DatabaseUrl::parse(&database.url).expect("test database URL"),
@@ -182,7 +199,7 @@ impl TestApp {
         let served = app.clone();
         tokio::spawn(async move {
             let _ = server
-                .serve(served, async {
+                .serve(served, api_settings, async {
                     let _ = stopped.await;
                 })
                 .await;

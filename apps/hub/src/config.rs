@@ -22,6 +22,7 @@ pub struct Config {
     pub database_connect_timeout_secs: u64,
     pub token_lifetime_days: u32,
     pub invitation_lifetime_days: u32,
+    pub rate_limit_per_minute: u32,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -35,6 +36,7 @@ impl Default for Config {
             database_connect_timeout_secs: 5,
             token_lifetime_days: 90,
             invitation_lifetime_days: 7,
+            rate_limit_per_minute: pcref_api::DEFAULT_RATE_LIMIT_PER_MINUTE,
             log: "info".into(),
             log_format: LogFormat::Text,
         }
@@ -111,6 +113,18 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation_lifetime_days: Option<u32>,
 
+    /// Requests a minute allowed per token, or per address for requests without one (429 with
+    /// Retry-After beyond it; /healthz, /readyz and /metrics are never limited). Counted per
+    /// server process; 0 turns it off [default: 600]
+    #[arg(
+        long,
+        env = "PCREF_RATE_LIMIT_PER_MINUTE",
+        global = true,
+        value_name = "N"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit_per_minute: Option<u32>,
+
     /// Log filter, such as info or pcref_app=debug,info [default: info]
     #[arg(long, env = "PCREF_LOG", global = true, value_name = "FILTER")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,6 +168,10 @@ impl Config {
         if !(1..=30).contains(&self.invitation_lifetime_days) {
             anyhow::bail!("invitation_lifetime_days must be between 1 and 30");
         }
+        // Beyond a million a minute the limiter's step would be under 60 µs: no real limit.
+        if self.rate_limit_per_minute > 1_000_000 {
+            anyhow::bail!("rate_limit_per_minute must be between 0 (off) and 1000000");
+        }
         Ok(())
     }
 
@@ -163,6 +181,12 @@ impl Config {
             max_connections: self.database_max_connections,
             connect_timeout: Duration::from_secs(self.database_connect_timeout_secs),
         })
+    }
+
+    pub fn api_settings(&self) -> pcref_api::ApiSettings {
+        pcref_api::ApiSettings {
+            rate_limit_per_minute: self.rate_limit_per_minute,
+        }
     }
 
     pub fn app_settings(&self) -> AppSettings {
@@ -204,6 +228,13 @@ mod tests {
         let config = Config::load(&args).expect("valid");
         assert_eq!(config.listen, "0.0.0.0:9000");
         assert_eq!(config.token_lifetime_days, 10);
+        assert_eq!(config.rate_limit_per_minute, 600);
+        let limited = SettingsArgs {
+            rate_limit_per_minute: Some(5),
+            ..SettingsArgs::default()
+        };
+        let config = Config::load(&limited).expect("valid");
+        assert_eq!(config.api_settings().rate_limit_per_minute, 5);
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -228,6 +259,11 @@ mod tests {
             ..SettingsArgs::default()
         };
         assert!(Config::load(&bad_url).is_err());
+        let no_limit = SettingsArgs {
+            rate_limit_per_minute: Some(1_000_001),
+            ..SettingsArgs::default()
+        };
+        assert!(Config::load(&no_limit).is_err());
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -148,8 +148,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "serving PCREF Alliance Hub; API documentation at http://{}/docs",
         server.local_addr()
     );
+    let api_settings = config.api_settings();
+    if api_settings.rate_limit_per_minute == 0 {
+        tracing::warn!("rate limiting is off (PCREF_RATE_LIMIT_PER_MINUTE=0)");
+    }
     let app = App::new(db, config.app_settings());
-    server.serve(app, shutdown_signal()).await?;
+    server.serve(app, api_settings, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -16,6 +16,7 @@ mod middleware;
 mod plan_types;
 mod problem;
 mod publishing_types;
+mod rate_limit;
 mod types;
 
 use std::future::Future;
@@ -34,6 +35,10 @@ use pcref_app::App;
 pub use metrics::Metrics;
 pub use middleware::MAX_BODY_BYTES;
 pub use problem::{ApiError, Problem};
+pub use rate_limit::{
+    address_key, request_key, RateLimiter, RetryAfter, TokenFailureLimiter, MAX_KEYS,
+    TOKEN_FAILURES_PER_MINUTE,
+};
 
 use endpoints::{
     ActionsApi, AlliancesApi, ApiClientsApi, AuditApi, GoalsApi, InvitationsApi, LearningApi,
@@ -114,8 +119,28 @@ pub fn openapi_json() -> String {
     api_service().spec()
 }
 
+/// Settings of the HTTP layer, from the server's configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiSettings {
+    /// Requests a minute per credential, or per address without one (see `request_key`);
+    /// 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+}
+
+/// The default of `PCREF_RATE_LIMIT_PER_MINUTE`: ten a second, far above what a person or a
+/// well-behaved integration sends, low enough to blunt a runaway script.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+        }
+    }
+}
+
 /// Every route of the server.
-pub fn routes(app: App) -> impl Endpoint<Output = Response> {
+pub fn routes(app: App, settings: ApiSettings) -> impl Endpoint<Output = Response> {
     let metrics = Arc::new(Metrics::new());
     let api = api_service();
     let spec = api.spec_endpoint();
@@ -131,10 +156,14 @@ pub fn routes(app: App) -> impl Endpoint<Output = Response> {
         // the endpoints do: the key is scoped to the credentials sent, valid or not.
         .with(idempotency::Idempotency)
         .with(middleware::BodyLimit::new(MAX_BODY_BYTES))
+        // Outside the body limit: a request over the rate costs no body reading.
+        .with(rate_limit::RateLimit::new(settings.rate_limit_per_minute))
         .with(CatchPanic::new())
         .with(middleware::Observe::new(metrics.clone()))
         .data(app)
         .data(metrics)
+        // For the OAuth2 token endpoint to come: failed attempts per client id and address.
+        .data(TokenFailureLimiter::default())
 }
 
 /// The process is up.
@@ -196,10 +225,15 @@ impl BoundServer {
     pub async fn serve(
         self,
         app: App,
+        settings: ApiSettings,
         shutdown: impl Future<Output = ()> + Send,
     ) -> std::io::Result<()> {
         poem::Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(routes(app), shutdown, Some(Duration::from_secs(30)))
+            .run_with_graceful_shutdown(
+                routes(app, settings),
+                shutdown,
+                Some(Duration::from_secs(30)),
+            )
             .await
     }
 }

@@ -11,6 +11,7 @@ mod organisations;
 mod plan_stages;
 mod plans;
 mod publishing;
+mod rate_limits;
 mod reference;
 mod templates;
 mod tour;
