@@ -46,9 +46,20 @@ use endpoints::{
     PublishingApi, ReferenceApi, TemplatesApi, WithheldTermsApi,
 };
 
-// Grouped in nested tuples: poem-openapi implements `OpenApi` for tuples of up to 16.
-type Apis = (
-    // The alliance: people, organisations, roles, the audit log, reference data.
+/// Declares the API's endpoint groups once, as the type the service is built on and as its
+/// value. Groups are nested tuples: poem-openapi implements `OpenApi` for tuples of up to 16.
+macro_rules! endpoint_groups {
+    ($( ( $($api:ident),* $(,)? ) ),* $(,)?) => {
+        type Apis = ( $( ( $($api,)* ), )* );
+
+        fn apis() -> Apis {
+            ( $( ( $($api,)* ), )* )
+        }
+    };
+}
+
+endpoint_groups!(
+    // The alliance: people, organisations, roles, the audit log, reference data, API clients.
     (
         MeApi,
         AlliancesApi,
@@ -78,28 +89,7 @@ pub const API_PREFIX: &str = "/api/v1";
 
 fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (
-            (
-                MeApi,
-                AlliancesApi,
-                OrganisationsApi,
-                MembershipsApi,
-                InvitationsApi,
-                AuditApi,
-                ReferenceApi,
-                ApiClientsApi,
-            ),
-            (
-                TemplatesApi,
-                PlansApi,
-                PrioritiesApi,
-                GoalsApi,
-                ActionsApi,
-                ProgressUpdatesApi,
-                WithheldTermsApi,
-            ),
-            (PublishingApi, LearningApi),
-        ),
+        apis(),
         "PCREF Alliance Hub API",
         env!("CARGO_PKG_VERSION"),
     )
