@@ -15,7 +15,7 @@
 use pcref_anonymise::Report;
 use pcref_domain::{
     AllianceId, Attribution, Cursor, IfMatch, LearningDraft, LearningFilter, LearningItem,
-    LearningItemId, LearningPatch, OrganisationId, Page, PageLimit, Role, ValidationError,
+    LearningItemId, LearningPatch, OrganisationId, Page, PageLimit, ValidationError,
 };
 use pcref_store::learning::{self as store, NewLearningItem};
 use pcref_store::publications as publication_store;
@@ -52,44 +52,10 @@ pub struct ContributedLearning {
     pub report: Report,
 }
 
-// ---- who may do what ----------------------------------------------------------------------
+// ---- for whom a contribution is made -------------------------------------------------------
 //
-// The named checks of the learning library. Reading is `policy::read_library`: every member
-// of the alliance.
-
-/// The roles that write for their organisation: provider admins and editors, VCSE admins and
-/// partners. Viewers, the board and the alliance admin read the library.
-fn contributes(role: Role) -> bool {
-    matches!(
-        role,
-        Role::ProviderAdmin | Role::ProviderEditor | Role::VcseAdmin | Role::VcsePartner
-    )
-}
-
-const CONTRIBUTORS_ONLY: &str = "case studies are contributed by the admins and editors of a provider, and the admins and partners of a VCSE organisation, of the alliance; viewers, the board and the alliance admin read the library";
-
-/// The organisations of the alliance the caller contributes for.
-fn contributing_memberships(p: &Principal, alliance: AllianceId) -> Vec<(OrganisationId, String)> {
-    p.memberships
-        .iter()
-        .filter(|m| m.membership.alliance_id == alliance && contributes(m.membership.role))
-        .filter_map(|m| {
-            m.membership
-                .organisation_id
-                .map(|o| (o, m.organisation_name.clone().unwrap_or_default()))
-        })
-        .collect()
-}
-
-/// Whether the caller may contribute to the alliance's library at all: members of the
-/// alliance see 403 when their role does not contribute; everybody else 404.
-fn contribute_learning(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
-    policy::read_library(p, alliance, "alliance")?;
-    if contributing_memberships(p, alliance).is_empty() {
-        return Err(AppError::Forbidden(CONTRIBUTORS_ONLY.to_owned()));
-    }
-    Ok(())
-}
+// Who may read, contribute and edit is decided in `policy` (`read_library`,
+// `contribute_learning`, `edit_learning`).
 
 /// The organisation a contribution is made for: the one named, which the caller must write
 /// for, or the caller's only contributing organisation in the alliance.
@@ -98,8 +64,8 @@ fn contributing_organisation(
     alliance: AllianceId,
     requested: Option<OrganisationId>,
 ) -> Result<OrganisationId, AppError> {
-    contribute_learning(p, alliance)?;
-    let mine = contributing_memberships(p, alliance);
+    policy::contribute_learning(p, alliance)?;
+    let mine = policy::contributing_memberships(p, alliance);
     match requested {
         Some(org) => {
             if mine.iter().any(|(o, _)| *o == org) {
@@ -110,7 +76,7 @@ fn contributing_organisation(
                 .iter()
                 .any(|m| m.membership.alliance_id == alliance && m.membership.organisation_id == Some(org));
             if member_there {
-                Err(AppError::Forbidden(CONTRIBUTORS_ONLY.to_owned()))
+                Err(policy::not_a_contributor())
             } else {
                 Err(AppError::invalid(
                     "organisation_id",
@@ -132,21 +98,6 @@ fn contributing_organisation(
                 ),
             )),
         },
-    }
-}
-
-/// Only the contributing organisation's writers change an item. Everybody else who can see
-/// it gets the same refusal, named or anonymous, so that the answer never tells whose it is.
-fn edit_learning(p: &Principal, item: &LearningItem) -> Result<(), AppError> {
-    policy::read_library(p, item.alliance_id, "learning item")?;
-    if p.organisation_role(item.organisation_id)
-        .is_some_and(contributes)
-    {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "only the admins and editors (for a VCSE organisation, the admins and partners) of the organisation that contributed a case study can change it".to_owned(),
-        ))
     }
 }
 
@@ -297,7 +248,7 @@ impl App {
         p: &Principal,
         alliance: AllianceId,
     ) -> Result<(), AppError> {
-        contribute_learning(p, alliance)
+        policy::contribute_learning(p, alliance)
     }
 
     /// Whether the caller may change this item (checked before reporting what is wrong with
@@ -312,7 +263,7 @@ impl App {
             .read(move |conn| {
                 let item = store::find_learning_item(conn, id)?
                     .ok_or(AppError::NotFound("learning item"))?;
-                edit_learning(&p, &item)
+                policy::edit_learning(&p, &item)
             })
             .await
     }
@@ -390,7 +341,7 @@ impl App {
             .write(move |conn| {
                 let before = store::find_learning_item(conn, id)?
                     .ok_or(AppError::NotFound("learning item"))?;
-                edit_learning(&p, &before)?;
+                policy::edit_learning(&p, &before)?;
                 check_if_match(if_match.as_ref(), before.version)?;
                 let patch = &request.patch;
                 let raw = before.fields.apply(patch)?;

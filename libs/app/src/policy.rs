@@ -6,7 +6,7 @@
 //! - `Forbidden` when the caller can see it but their role does not allow the action.
 
 use pcref_auth::Principal;
-use pcref_domain::{AllianceId, Organisation, OrganisationId, Role};
+use pcref_domain::{AllianceId, LearningItem, Organisation, OrganisationId, Role};
 
 use crate::AppError;
 
@@ -288,6 +288,65 @@ pub fn manage_api_client(p: &Principal, org: OrganisationId) -> Result<(), AppEr
             role.is_organisation_admin(),
             "only the organisation's admins manage its API clients",
         ),
+    }
+}
+
+// ---- the learning library ----------------------------------------------------------------
+
+/// The roles that write for their organisation: provider admins and editors, VCSE admins and
+/// partners. Viewers, the board and the alliance admin read the library.
+fn contributes(role: Role) -> bool {
+    matches!(
+        role,
+        Role::ProviderAdmin | Role::ProviderEditor | Role::VcseAdmin | Role::VcsePartner
+    )
+}
+
+const CONTRIBUTORS_ONLY: &str = "case studies are contributed by the admins and editors of a provider, and the admins and partners of a VCSE organisation, of the alliance; viewers, the board and the alliance admin read the library";
+
+/// The organisations of the alliance the caller contributes for.
+pub fn contributing_memberships(
+    p: &Principal,
+    alliance: AllianceId,
+) -> Vec<(OrganisationId, String)> {
+    p.memberships
+        .iter()
+        .filter(|m| m.membership.alliance_id == alliance && contributes(m.membership.role))
+        .filter_map(|m| {
+            m.membership
+                .organisation_id
+                .map(|o| (o, m.organisation_name.clone().unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// Whether the caller may contribute to the alliance's library at all: members of the
+/// alliance see 403 when their role does not contribute; everybody else 404.
+pub fn contribute_learning(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_library(p, alliance, "alliance")?;
+    if contributing_memberships(p, alliance).is_empty() {
+        return Err(not_a_contributor());
+    }
+    Ok(())
+}
+
+/// The refusal for a member of the alliance whose role does not contribute to its library.
+pub fn not_a_contributor() -> AppError {
+    AppError::Forbidden(CONTRIBUTORS_ONLY.to_owned())
+}
+
+/// Only the contributing organisation's writers change an item. Everybody else who can see
+/// it gets the same refusal, named or anonymous, so that the answer never tells whose it is.
+pub fn edit_learning(p: &Principal, item: &LearningItem) -> Result<(), AppError> {
+    read_library(p, item.alliance_id, "learning item")?;
+    if p.organisation_role(item.organisation_id)
+        .is_some_and(contributes)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only the admins and editors (for a VCSE organisation, the admins and partners) of the organisation that contributed a case study can change it".to_owned(),
+        ))
     }
 }
 
