@@ -8,7 +8,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
 use pcref_app::{AppError, AuthFailure};
-use pcref_domain::ValidationError;
+use pcref_domain::{Scope, ValidationError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -92,9 +92,13 @@ pub enum ApiError {
     /// No valid credentials. `WWW-Authenticate` says how to authenticate (RFC 6750).
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthorized(Json<Problem>, #[oai(header = "WWW-Authenticate")] String),
-    /// Authenticated, but the role held does not allow this.
+    /// Authenticated, but the role held does not allow this; for an API client whose token
+    /// lacks a scope, `WWW-Authenticate` carries `error="insufficient_scope"` (RFC 6750).
     #[oai(status = 403, content_type = "application/problem+json")]
-    Forbidden(Json<Problem>),
+    Forbidden(
+        Json<Problem>,
+        #[oai(header = "WWW-Authenticate")] Option<String>,
+    ),
     /// Does not exist, or is not visible to the caller.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
@@ -144,6 +148,32 @@ impl ApiError {
         )
     }
 
+    /// 403 for an API client's token that lacks the scope an operation needs, or that was sent
+    /// to an operation for people's tokens only (`needed` is `None`).
+    pub fn insufficient_scope(needed: Option<Scope>) -> ApiError {
+        let (detail, header) = match needed {
+            Some(scope) => (
+                format!(
+                    "this API client's token does not carry the scope `{}`; ask your organisation's admin to grant it to the client, then request a token with it",
+                    scope.as_str()
+                ),
+                format!(
+                    "Bearer realm=\"pcref-hub\", error=\"insufficient_scope\", scope=\"{}\"",
+                    scope.as_str()
+                ),
+            ),
+            None => (
+                "this operation takes a person's personal access token; API clients cannot use it"
+                    .to_owned(),
+                "Bearer realm=\"pcref-hub\", error=\"insufficient_scope\", error_description=\"for personal access tokens only\"".to_owned(),
+            ),
+        };
+        ApiError::Forbidden(
+            Json(Problem::new(StatusCode::FORBIDDEN, detail)),
+            Some(header),
+        )
+    }
+
     pub fn invalid(errors: Vec<ValidationError>) -> ApiError {
         let detail = match errors.as_slice() {
             [one] => format!("{}: {}", one.field, one.message),
@@ -190,7 +220,10 @@ impl From<AppError> for ApiError {
         let problem = |status: StatusCode, detail: String| Json(Problem::new(status, detail));
         match e {
             AppError::Unauthenticated(failure) => ApiError::unauthorized(failure),
-            AppError::Forbidden(why) => ApiError::Forbidden(problem(StatusCode::FORBIDDEN, why)),
+            AppError::Forbidden(why) => {
+                ApiError::Forbidden(problem(StatusCode::FORBIDDEN, why), None)
+            }
+            AppError::InsufficientScope(needed) => ApiError::insufficient_scope(needed),
             // The same words whether the record is missing or hidden: nothing to tell apart.
             AppError::NotFound(what) => ApiError::NotFound(problem(
                 StatusCode::NOT_FOUND,

@@ -10,7 +10,7 @@ use pcref_store::audit::AuditFeed;
 use pcref_store::{DbConnection, StoreError};
 use serde_json::{json, Value};
 
-use crate::{policy, App, AppError, Principal};
+use crate::{policy, App, AppError, Caller, Principal};
 
 /// Who acted.
 #[derive(Debug, Clone)]
@@ -24,6 +24,16 @@ impl Actor {
         Actor {
             user_id: Some(p.user.id),
             label: p.actor_label(),
+        }
+    }
+
+    pub fn of_caller(caller: &Caller) -> Actor {
+        match caller {
+            Caller::Person(p) => Actor::of(p),
+            Caller::Client(c) => Actor {
+                user_id: None,
+                label: c.actor_label(),
+            },
         }
     }
 

@@ -39,6 +39,10 @@ pub enum AppError {
     /// The caller may see the resource but not do this to it.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// An API client's token lacks the scope this needs; `None`: the operation is for people's
+    /// tokens only.
+    #[error("insufficient scope")]
+    InsufficientScope(Option<pcref_domain::Scope>),
     /// Does not exist, or belongs to a tenant the caller cannot see: the two are deliberately
     /// indistinguishable.
     #[error("{0} not found")]
@@ -95,5 +99,11 @@ impl From<StoreError> for AppError {
 impl From<pcref_auth::RandomnessError> for AppError {
     fn from(e: pcref_auth::RandomnessError) -> Self {
         AppError::Internal(e.to_string())
+    }
+}
+
+impl From<pcref_auth::MissingScope> for AppError {
+    fn from(e: pcref_auth::MissingScope) -> Self {
+        AppError::InsufficientScope(Some(e.0))
     }
 }

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 pub use error::{AppError, AuthFailure};
-pub use pcref_auth::Principal;
+pub use pcref_auth::{Caller, ClientPrincipal, Principal};
 use pcref_domain::{IfMatch, Version};
 use pcref_store::Db;
 

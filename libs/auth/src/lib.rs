@@ -7,7 +7,8 @@
 
 use base64::Engine as _;
 use pcref_domain::{
-    AccessTokenId, AllianceId, MembershipInContext, OrganisationId, Role, RoleScope, User,
+    AccessTokenId, AllianceId, ApiClient, ClientTokenId, MembershipInContext, OrganisationId,
+    OrganisationKind, Role, RoleScope, Scope, User,
 };
 use sha2::{Digest, Sha256};
 
@@ -22,6 +23,8 @@ pub enum SecretKind {
     /// An API client's public identifier: random like a secret, so that ids cannot be guessed
     /// or enumerated, but not secret.
     ClientId,
+    /// An access token issued to an API client by `/oauth/token`.
+    ClientAccessToken,
 }
 
 impl SecretKind {
@@ -31,6 +34,7 @@ impl SecretKind {
             SecretKind::InvitationCode => "pcref_inv_",
             SecretKind::ClientSecret => "pcref_cs_",
             SecretKind::ClientId => "pcref_client_",
+            SecretKind::ClientAccessToken => "pcref_at_",
         }
     }
 }
@@ -136,6 +140,122 @@ impl Principal {
     /// How the audit log names this actor.
     pub fn actor_label(&self) -> String {
         self.user.email.clone()
+    }
+}
+
+/// An API client acting through an access token from `/oauth/token`: it acts for its
+/// organisation, within the scopes the token was granted (a subset of the client's).
+#[derive(Debug, Clone)]
+pub struct ClientPrincipal {
+    pub client: ApiClient,
+    pub organisation_kind: OrganisationKind,
+    pub token_id: ClientTokenId,
+    pub scopes: Vec<Scope>,
+}
+
+impl ClientPrincipal {
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    /// The role the client acts with in its organisation: a contributor's (provider editor,
+    /// VCSE partner), never an admin's — an API client manages no members and no clients.
+    pub fn acting_role(&self) -> Role {
+        match self.organisation_kind {
+            OrganisationKind::Provider => Role::ProviderEditor,
+            OrganisationKind::Vcse => Role::VcsePartner,
+        }
+    }
+
+    /// How the audit log names this actor: the client's name and public id, never a secret.
+    pub fn actor_label(&self) -> String {
+        format!(
+            "API client {} ({})",
+            self.client.name, self.client.client_id
+        )
+    }
+}
+
+/// Whoever calls an operation that API clients may use too: a person with a personal access
+/// token, or an API client with an access token. Operations for people only take [`Principal`].
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Person(Principal),
+    Client(ClientPrincipal),
+}
+
+/// A scope the caller's token does not carry (RFC 6750 §3.1 `insufficient_scope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingScope(pub Scope);
+
+impl Caller {
+    /// People are limited by their roles only; an API client also needs the scope.
+    pub fn require_scope(&self, scope: Scope) -> Result<(), MissingScope> {
+        match self {
+            Caller::Person(_) => Ok(()),
+            Caller::Client(c) if c.has_scope(scope) => Ok(()),
+            Caller::Client(_) => Err(MissingScope(scope)),
+        }
+    }
+
+    pub fn person(&self) -> Option<&Principal> {
+        match self {
+            Caller::Person(p) => Some(p),
+            Caller::Client(_) => None,
+        }
+    }
+
+    pub fn is_member_of_alliance(&self, alliance: AllianceId) -> bool {
+        match self {
+            Caller::Person(p) => p.is_member_of_alliance(alliance),
+            Caller::Client(c) => c.client.alliance_id == alliance,
+        }
+    }
+
+    pub fn alliance_role(&self, alliance: AllianceId) -> Option<Role> {
+        match self {
+            Caller::Person(p) => p.alliance_role(alliance),
+            Caller::Client(_) => None,
+        }
+    }
+
+    /// The role held (or, for a client, acted with) in this organisation.
+    pub fn organisation_role(&self, organisation: OrganisationId) -> Option<Role> {
+        match self {
+            Caller::Person(p) => p.organisation_role(organisation),
+            Caller::Client(c) => {
+                (c.client.organisation_id == organisation).then(|| c.acting_role())
+            }
+        }
+    }
+
+    /// The organisations the caller acts for in this alliance, with the role held in each.
+    pub fn organisation_roles(&self, alliance: AllianceId) -> Vec<(OrganisationId, Role)> {
+        match self {
+            Caller::Person(p) => p
+                .memberships
+                .iter()
+                .filter(|m| m.membership.alliance_id == alliance)
+                .filter_map(|m| Some((m.membership.organisation_id?, m.membership.role)))
+                .collect(),
+            Caller::Client(c) if c.client.alliance_id == alliance => {
+                vec![(c.client.organisation_id, c.acting_role())]
+            }
+            Caller::Client(_) => Vec::new(),
+        }
+    }
+
+    pub fn actor_label(&self) -> String {
+        match self {
+            Caller::Person(p) => p.actor_label(),
+            Caller::Client(c) => c.actor_label(),
+        }
+    }
+}
+
+impl From<Principal> for Caller {
+    fn from(p: Principal) -> Self {
+        Caller::Person(p)
     }
 }
 

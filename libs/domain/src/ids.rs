@@ -78,6 +78,10 @@ id_type!(
     AccessTokenId
 );
 id_type!(
+    /// An access token issued to an API client by `/oauth/token` (its id, never its secret).
+    ClientTokenId
+);
+id_type!(
     /// One entry of the append-only audit log.
     AuditEntryId
 );

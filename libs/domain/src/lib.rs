@@ -16,9 +16,9 @@ mod role;
 
 pub use api_clients::ApiClient;
 pub use ids::{
-    AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, GoalId, InvitationId,
-    LearningItemId, MembershipId, OrganisationId, PlanId, PriorityId, ProgressUpdateId,
-    PublicationId, PublicationSeriesId, TemplateId, UserId,
+    AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, ClientTokenId, GoalId,
+    InvitationId, LearningItemId, MembershipId, OrganisationId, PlanId, PriorityId,
+    ProgressUpdateId, PublicationId, PublicationSeriesId, TemplateId, UserId,
 };
 pub use learning::{
     contributor_label, learning_text, learning_title, parse_categories, parse_competencies,
