@@ -370,6 +370,86 @@ impl TestApp {
     }
 }
 
+/// An organisation's API client: its public id and its secret (shown once by the API).
+#[derive(Debug, Clone)]
+pub struct ApiClientCredentials {
+    pub id: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl TestApp {
+    /// An organisation's admin registers an API client with these scopes.
+    pub async fn create_api_client(
+        &self,
+        admin: &Actor,
+        organisation_id: &str,
+        name: &str,
+        scopes: &[&str],
+    ) -> ApiClientCredentials {
+        let created = expect_status(
+            self.post(
+                &format!("/api/v1/organisations/{organisation_id}/api-clients"),
+                &admin.token,
+                json!({ "name": name, "scopes": scopes }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        ApiClientCredentials {
+            id: str_field(&created, "id"),
+            client_id: str_field(&created, "client_id"),
+            client_secret: str_field(&created, "client_secret"),
+        }
+    }
+
+    /// `POST /oauth/token` with HTTP Basic (`client_secret_basic`) and this form.
+    pub async fn oauth_token(
+        &self,
+        client: &ApiClientCredentials,
+        form: &[(&str, &str)],
+    ) -> Response {
+        self.http
+            .post(self.url("/oauth/token"))
+            .basic_auth(&client.client_id, Some(&client.client_secret))
+            .form(form)
+            .send()
+            .await
+            .expect("POST /oauth/token")
+    }
+
+    /// An access token for the client (client-credentials grant), with `scope` when given.
+    pub async fn client_token(&self, client: &ApiClientCredentials, scope: Option<&str>) -> String {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        let body = expect_status(self.oauth_token(client, &form).await, StatusCode::OK).await;
+        str_field(&body, "access_token")
+    }
+
+    /// An API client of the organisation with these scopes, acting as an [`Actor`] (its
+    /// access token as the token; it has no user or membership).
+    pub async fn client_actor(
+        &self,
+        admin: &Actor,
+        organisation_id: &str,
+        name: &str,
+        scopes: &[&str],
+    ) -> Actor {
+        let client = self
+            .create_api_client(admin, organisation_id, name, scopes)
+            .await;
+        Actor {
+            token: self.client_token(&client, None).await,
+            user_id: String::new(),
+            email: format!("{}@clients.invalid", client.client_id),
+            membership_id: String::new(),
+        }
+    }
+}
+
 fn display_name_of(email: &str) -> String {
     email
         .split('@')

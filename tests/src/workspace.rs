@@ -5,6 +5,8 @@ use chrono::{Duration, Utc};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
+use pcref_app::AppSettings;
+
 use crate::{etag_of, expect_problem, expect_status, str_field, Actor, Backend, TestApp};
 
 /// The built-in "PCREF action-planning tool (four stages)" template, seeded by a migration.
@@ -30,7 +32,16 @@ pub struct Workspace {
 
 impl Workspace {
     pub async fn new(backend: Backend) -> Workspace {
-        let app = TestApp::spawn(backend).await;
+        Workspace::on(TestApp::spawn(backend).await).await
+    }
+
+    /// A workspace on a server with these application settings.
+    pub async fn with_settings(backend: Backend, settings: AppSettings) -> Workspace {
+        Workspace::on(TestApp::spawn_with(backend, settings).await).await
+    }
+
+    /// The workspace's people and organisations on a server already running.
+    pub async fn on(app: TestApp) -> Workspace {
         let boot = app
             .bootstrap("North West PCREF Alliance", "lead@alliance.example")
             .await;

@@ -24,6 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::CatchPanic;
 use poem::web::{Data, Json};
@@ -42,7 +43,7 @@ pub use rate_limit::{
 
 use endpoints::{
     ActionsApi, AlliancesApi, ApiClientsApi, AuditApi, GoalsApi, InvitationsApi, LearningApi,
-    MeApi, MembershipsApi, OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi,
+    MeApi, MembershipsApi, OAuthApi, OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi,
     PublishingApi, ReferenceApi, TemplatesApi, WithheldTermsApi,
 };
 
@@ -69,6 +70,7 @@ endpoint_groups!(
         AuditApi,
         ReferenceApi,
         ApiClientsApi,
+        OAuthApi,
     ),
     // A provider's private workspace.
     (
@@ -88,25 +90,43 @@ endpoint_groups!(
 pub const API_PREFIX: &str = "/api/v1";
 
 fn api_service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new(
-        apis(),
-        "PCREF Alliance Hub API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(
+    OpenApiService::new(apis(), "PCREF Alliance Hub API", env!("CARGO_PKG_VERSION")).description(
         "Private workspaces for the NHS mental-health providers of a regional alliance working on \
          the Patient and Carer Race Equality Framework (PCREF), with their VCSE partners and \
          board.\n\n\
-         Authenticate with a personal access token: `Authorization: Bearer <token>`. Errors are \
-         `application/problem+json` (RFC 9457). Lists are paged with `cursor` and `limit`. \
+         People authenticate with a personal access token: `Authorization: Bearer <token>`. \
+         API clients of organisations get an access token from `POST /oauth/token` (OAuth2 \
+         client credentials) and send it the same way; operations they may use name the scope \
+         needed. Errors are `application/problem+json` (RFC 9457), except the OAuth2 \
+         endpoints' own (RFC 6749 §5.2). Lists are paged with `cursor` and `limit`. \
          Updates need `If-Match` with the `ETag` last read.",
     )
-    .url_prefix(API_PREFIX)
 }
 
 /// The OpenAPI document, exactly as served at `/openapi.json` and kept in `openapi/`.
+///
+/// poem-openapi gives an operation's OAuth2 scopes to every scheme the operation accepts;
+/// OpenAPI 3.0 wants them on OAuth2 schemes only, so the bearer scheme's lists are emptied.
 pub fn openapi_json() -> String {
-    api_service().spec()
+    let spec = api_service().spec();
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&spec) else {
+        return spec;
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for operation in paths.values_mut().filter_map(|p| p.as_object_mut()) {
+            for op in operation.values_mut() {
+                let Some(security) = op.get_mut("security").and_then(|s| s.as_array_mut()) else {
+                    continue;
+                };
+                for requirement in security.iter_mut().filter_map(|r| r.as_object_mut()) {
+                    if let Some(scopes) = requirement.get_mut("bearer") {
+                        *scopes = serde_json::Value::Array(Vec::new());
+                    }
+                }
+            }
+        }
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or(spec)
 }
 
 /// Settings of the HTTP layer, from the server's configuration.
@@ -133,11 +153,18 @@ impl Default for ApiSettings {
 pub fn routes(app: App, settings: ApiSettings) -> impl Endpoint<Output = Response> {
     let metrics = Arc::new(Metrics::new());
     let api = api_service();
-    let spec = api.spec_endpoint();
+    let spec = openapi_json();
     let docs = api.swagger_ui();
     Route::new()
-        .nest(API_PREFIX, api)
-        .at("/openapi.json", spec)
+        .nest("/", api)
+        .at(
+            "/openapi.json",
+            get(make_sync(move |_| {
+                Response::builder()
+                    .content_type("application/json; charset=utf-8")
+                    .body(spec.clone())
+            })),
+        )
         .nest("/docs", docs)
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))

@@ -226,9 +226,8 @@ pub fn address_key(addr: &RemoteAddr) -> String {
 /// - Without: the caller's address (`address_key`), so that a flood without a token is limited
 ///   too.
 ///
-/// Hook: when OAuth2 client tokens exist, every token of one client should share the key
-/// `client:<id>`; compute it here (e.g. from a cache of token hash → client id filled when the
-/// token endpoint issues a token).
+/// An API client's requests also draw from `client:<client_id>` (see [`ClientRateLimit`]), so
+/// that every token of one client shares one bucket.
 pub fn request_key(req: &Request) -> Option<String> {
     if matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics") {
         return None;
@@ -291,6 +290,27 @@ impl RetryAfter {
     }
 }
 
+/// The general limiter, in the request's data for the API-client authentication, which charges
+/// each request of a client to `client:<client_id>` once it knows the client.
+#[derive(Clone)]
+pub struct ClientRateLimit {
+    limiter: Arc<RateLimiter>,
+}
+
+impl ClientRateLimit {
+    /// `Err` is the 429 answer to send.
+    pub fn check(&self, client_id: &str) -> poem::Result<()> {
+        match self.limiter.check(&format!("client:{client_id}")) {
+            Ok(_) => Ok(()),
+            Err(wait) => Err(poem::Error::from_response(too_many(
+                self.limiter.per_minute(),
+                wait,
+                "too many requests from this API client, across all its tokens",
+            ))),
+        }
+    }
+}
+
 /// The middleware: limits every request but the operational endpoints. `per_minute` 0 turns it
 /// off (for a deployment whose gateway limits already).
 pub struct RateLimit {
@@ -339,7 +359,12 @@ fn too_many(limit: u32, wait: RetryAfter, detail: &str) -> Response {
 impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        if let Some(limiter) = &self.limiter {
+            req.set_data(ClientRateLimit {
+                limiter: limiter.clone(),
+            });
+        }
         let (Some(limiter), Some(key)) = (&self.limiter, request_key(&req)) else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };

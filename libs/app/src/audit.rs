@@ -10,7 +10,7 @@ use pcref_store::audit::AuditFeed;
 use pcref_store::{DbConnection, StoreError};
 use serde_json::{json, Value};
 
-use crate::{policy, App, AppError, Caller, Principal};
+use crate::{policy, Acting, App, AppError, Principal};
 
 /// Who acted.
 #[derive(Debug, Clone)]
@@ -20,20 +20,11 @@ pub(crate) struct Actor {
 }
 
 impl Actor {
-    pub fn of(p: &Principal) -> Actor {
+    /// A person, or an API client (recorded by its name and public id, as nobody's account).
+    pub fn of(p: &impl Acting) -> Actor {
         Actor {
-            user_id: Some(p.user.id),
+            user_id: p.user_id(),
             label: p.actor_label(),
-        }
-    }
-
-    pub fn of_caller(caller: &Caller) -> Actor {
-        match caller {
-            Caller::Person(p) => Actor::of(p),
-            Caller::Client(c) => Actor {
-                user_id: None,
-                label: c.actor_label(),
-            },
         }
     }
 

@@ -15,7 +15,7 @@
 use pcref_anonymise::Report;
 use pcref_domain::{
     AllianceId, Attribution, Cursor, IfMatch, LearningDraft, LearningFilter, LearningItem,
-    LearningItemId, LearningPatch, OrganisationId, Page, PageLimit, ValidationError,
+    LearningItemId, LearningPatch, OrganisationId, Page, PageLimit, Scope, ValidationError,
 };
 use pcref_store::learning::{self as store, NewLearningItem};
 use pcref_store::publications as publication_store;
@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 use crate::audit::{self, Actor, AuditScope, Change};
 use crate::publishing::redactor_for;
-use crate::{check_if_match, now, policy, App, AppError, Principal};
+use crate::{check_if_match, now, policy, Acting, App, AppError, Caller, Principal};
 
 /// A case study to contribute, as the contributor wrote it (before redaction).
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ pub struct ContributedLearning {
 /// The organisation a contribution is made for: the one named, which the caller must write
 /// for, or the caller's only contributing organisation in the alliance.
 fn contributing_organisation(
-    p: &Principal,
+    p: &impl Acting,
     alliance: AllianceId,
     requested: Option<OrganisationId>,
 ) -> Result<OrganisationId, AppError> {
@@ -72,9 +72,9 @@ fn contributing_organisation(
                 return Ok(org);
             }
             let member_there = p
-                .memberships
+                .organisation_roles(alliance)
                 .iter()
-                .any(|m| m.membership.alliance_id == alliance && m.membership.organisation_id == Some(org));
+                .any(|(o, _, _)| *o == org);
             if member_there {
                 Err(policy::not_a_contributor())
             } else {
@@ -103,7 +103,7 @@ fn contributing_organisation(
 
 /// The item as this reader may see it: its author only for the contributing organisation's
 /// own members (the API drops the organisation itself for an anonymous item).
-fn for_reader(p: &Principal, mut item: LearningItem) -> LearningItem {
+fn for_reader(p: &impl Acting, mut item: LearningItem) -> LearningItem {
     if p.organisation_role(item.organisation_id).is_none() {
         item.created_by = None;
         item.author_name = None;
@@ -220,7 +220,7 @@ fn learning_json(item: &LearningItem) -> Value {
 /// so that an anonymous item stays anonymous.
 fn record(
     conn: &mut DbConnection,
-    p: &Principal,
+    p: &impl Acting,
     item: &LearningItem,
     change: Change<'_>,
 ) -> Result<(), AppError> {
@@ -245,9 +245,10 @@ impl App {
     /// what is wrong with a request's body).
     pub async fn authorize_contribution(
         &self,
-        p: &Principal,
+        p: &Caller,
         alliance: AllianceId,
     ) -> Result<(), AppError> {
+        p.require_scope(Scope::LearningWrite)?;
         policy::contribute_learning(p, alliance)
     }
 
@@ -272,10 +273,11 @@ impl App {
     /// acknowledged; stored and audited together.
     pub async fn contribute_learning(
         &self,
-        p: &Principal,
+        p: &Caller,
         alliance: AllianceId,
         request: NewLearningRequest,
     ) -> Result<ContributedLearning, AppError> {
+        p.require_scope(Scope::LearningWrite)?;
         let p = p.clone();
         self.db
             .write(move |conn| {
@@ -302,7 +304,7 @@ impl App {
                         alliance_id: alliance,
                         organisation_id: org_id,
                         fields: &fields,
-                        created_by: p.user.id,
+                        created_by: p.user_id(),
                     },
                     now(),
                 )?;
@@ -415,9 +417,10 @@ impl App {
 
     pub async fn get_learning(
         &self,
-        p: &Principal,
+        p: &Caller,
         id: LearningItemId,
     ) -> Result<LearningItem, AppError> {
+        p.require_scope(Scope::LibraryRead)?;
         let p = p.clone();
         self.db
             .read(move |conn| {
@@ -432,12 +435,13 @@ impl App {
     /// The alliance's learning library, newest first.
     pub async fn learning_library(
         &self,
-        p: &Principal,
+        p: &Caller,
         alliance: AllianceId,
         filter: LearningFilter,
         after: Option<Cursor>,
         limit: PageLimit,
     ) -> Result<Page<LearningItem>, AppError> {
+        p.require_scope(Scope::LibraryRead)?;
         policy::read_library(p, alliance, "alliance")?;
         let p = p.clone();
         self.db

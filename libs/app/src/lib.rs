@@ -12,6 +12,7 @@ mod idempotency;
 mod identity;
 mod learning;
 mod members;
+mod oauth;
 mod organisations;
 mod plan_stages;
 mod plans;
@@ -23,7 +24,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 pub use error::{AppError, AuthFailure};
-pub use pcref_auth::{Caller, ClientPrincipal, Principal};
+pub use pcref_auth::{Acting, Caller, ClientPrincipal, Principal};
 use pcref_domain::{IfMatch, Version};
 use pcref_store::Db;
 
@@ -33,6 +34,9 @@ pub use idempotency::IdempotentRequest;
 pub use identity::{AcceptedInvitation, CreatedToken};
 pub use learning::{ContributedLearning, LearningChangeRequest, NewLearningRequest};
 pub use members::{Invited, Invitee};
+pub use oauth::{
+    is_client_access_token, ClientCredentials, IssuedClientToken, OAuthError, TokenRequestError,
+};
 pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, WorkspaceRecord};
 pub use plans::{NewPlanRequest, NewTemplateRequest};
 pub use publishing::{PublishPreview, PublishRequest};
@@ -51,6 +55,8 @@ pub struct AppSettings {
     /// How stale a token's `last_used_at` may get before a request refreshes it (a write per
     /// request would cost a disk sync each time).
     pub last_used_precision: Duration,
+    /// How long an API client's access token from `/oauth/token` lives.
+    pub client_token_lifetime: chrono::Duration,
 }
 
 impl Default for AppSettings {
@@ -60,6 +66,7 @@ impl Default for AppSettings {
             max_token_lifetime: chrono::Duration::days(365),
             invitation_lifetime: chrono::Duration::days(7),
             last_used_precision: Duration::from_secs(60),
+            client_token_lifetime: chrono::Duration::hours(1),
         }
     }
 }

@@ -5,7 +5,7 @@
 //!   another organisation's private data) — indistinguishable from a missing record;
 //! - `Forbidden` when the caller can see it but their role does not allow the action.
 
-use pcref_auth::Principal;
+use pcref_auth::{Acting, Principal};
 use pcref_domain::{AllianceId, LearningItem, Organisation, OrganisationId, Role};
 
 use crate::AppError;
@@ -143,7 +143,7 @@ pub fn read_alliance_audit(p: &Principal, alliance: AllianceId) -> Result<(), Ap
 /// providers, VCSE partners — it reads as not found. `what` names the thing asked for, so
 /// that a hidden record and a missing one answer alike.
 pub fn read_workspace(
-    p: &Principal,
+    p: &impl Acting,
     org: OrganisationId,
     what: &'static str,
 ) -> Result<(), AppError> {
@@ -172,7 +172,7 @@ pub fn write_workspace(
 /// The alliance's library (published plans, learning, shared templates) is read by every
 /// member of the alliance: providers, VCSE partners, the board and the alliance admin.
 pub fn read_library(
-    p: &Principal,
+    p: &impl Acting,
     alliance: AllianceId,
     what: &'static str,
 ) -> Result<(), AppError> {
@@ -198,12 +198,12 @@ pub fn withdraw_publication(p: &Principal, org: OrganisationId) -> Result<(), Ap
 
 /// A template an organisation shared is read by every member of its alliance (as the
 /// redacted copy it shared); an unshared one stays in its workspace (`read_workspace`).
-pub fn read_shared_template(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+pub fn read_shared_template(p: &impl Acting, alliance: AllianceId) -> Result<(), AppError> {
     read_library(p, alliance, "template")
 }
 
 /// The alliance's list of shared templates, for every member of the alliance.
-pub fn list_shared_templates(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+pub fn list_shared_templates(p: &impl Acting, alliance: AllianceId) -> Result<(), AppError> {
     read_library(p, alliance, "alliance")
 }
 
@@ -306,23 +306,19 @@ const CONTRIBUTORS_ONLY: &str = "case studies are contributed by the admins and 
 
 /// The organisations of the alliance the caller contributes for.
 pub fn contributing_memberships(
-    p: &Principal,
+    p: &impl Acting,
     alliance: AllianceId,
 ) -> Vec<(OrganisationId, String)> {
-    p.memberships
-        .iter()
-        .filter(|m| m.membership.alliance_id == alliance && contributes(m.membership.role))
-        .filter_map(|m| {
-            m.membership
-                .organisation_id
-                .map(|o| (o, m.organisation_name.clone().unwrap_or_default()))
-        })
+    p.organisation_roles(alliance)
+        .into_iter()
+        .filter(|(_, role, _)| contributes(*role))
+        .map(|(org, _, name)| (org, name))
         .collect()
 }
 
 /// Whether the caller may contribute to the alliance's library at all: members of the
 /// alliance see 403 when their role does not contribute; everybody else 404.
-pub fn contribute_learning(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+pub fn contribute_learning(p: &impl Acting, alliance: AllianceId) -> Result<(), AppError> {
     read_library(p, alliance, "alliance")?;
     if contributing_memberships(p, alliance).is_empty() {
         return Err(not_a_contributor());
@@ -337,7 +333,7 @@ pub fn not_a_contributor() -> AppError {
 
 /// Only the contributing organisation's writers change an item. Everybody else who can see
 /// it gets the same refusal, named or anonymous, so that the answer never tells whose it is.
-pub fn edit_learning(p: &Principal, item: &LearningItem) -> Result<(), AppError> {
+pub fn edit_learning(p: &impl Acting, item: &LearningItem) -> Result<(), AppError> {
     read_library(p, item.alliance_id, "learning item")?;
     if p.organisation_role(item.organisation_id)
         .is_some_and(contributes)

@@ -11,7 +11,7 @@ use pcref_domain::{
     ActionView, AllianceId, Attribution, Cursor, IfMatch, OrganisationId, Page, PageLimit,
     PlanDocument, PlanId, ProgressUpdate, Publication, PublicationFilter, PublicationId,
     PublicationSeriesId, PublicationSummary, PublishedAction, PublishedDocument, PublishedGoal,
-    PublishedPriority, PublishedUpdate, ValidationError,
+    PublishedPriority, PublishedUpdate, Scope, ValidationError,
 };
 use pcref_store::publications::{self as store, NewPublication};
 use pcref_store::DbConnection;
@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::Change;
 use crate::plans::{plan_for, read_plan_document, record_workspace, visible_plan};
-use crate::{now, policy, App, AppError, Principal};
+use crate::{now, policy, Acting, App, AppError, Caller, Principal};
 
 /// What the alliance would see of a plan, and what anonymisation did to get there.
 #[derive(Debug, Clone)]
@@ -346,7 +346,7 @@ fn publication_json(summary: &PublicationSummary) -> serde_json::Value {
 /// versions not withdrawn to the rest of the alliance.
 fn visible_publication(
     conn: &mut DbConnection,
-    p: &Principal,
+    p: &impl Acting,
     id: PublicationId,
 ) -> Result<Publication, AppError> {
     let publication =
@@ -365,9 +365,10 @@ impl App {
     /// Whether the caller may read the alliance's library.
     pub async fn authorize_library(
         &self,
-        p: &Principal,
+        p: &Caller,
         alliance: AllianceId,
     ) -> Result<(), AppError> {
+        p.require_scope(Scope::LibraryRead)?;
         policy::read_library(p, alliance, "alliance")
     }
 
@@ -512,12 +513,13 @@ impl App {
     /// The alliance's library: the current version of every published plan, newest first.
     pub async fn published_plans(
         &self,
-        p: &Principal,
+        p: &Caller,
         alliance: AllianceId,
         filter: PublicationFilter,
         after: Option<Cursor>,
         limit: PageLimit,
     ) -> Result<Page<PublicationSummary>, AppError> {
+        p.require_scope(Scope::LibraryRead)?;
         policy::read_library(p, alliance, "alliance")?;
         self.db
             .read(move |conn| {
@@ -534,9 +536,10 @@ impl App {
 
     pub async fn get_publication(
         &self,
-        p: &Principal,
+        p: &Caller,
         id: PublicationId,
     ) -> Result<Publication, AppError> {
+        p.require_scope(Scope::LibraryRead)?;
         let p = p.clone();
         self.db
             .read(move |conn| visible_publication(conn, &p, id))
@@ -546,9 +549,10 @@ impl App {
     /// The versions of a publication's series that the library shows, newest first.
     pub async fn publication_versions(
         &self,
-        p: &Principal,
+        p: &Caller,
         id: PublicationId,
     ) -> Result<Vec<PublicationSummary>, AppError> {
+        p.require_scope(Scope::LibraryRead)?;
         let p = p.clone();
         self.db
             .read(move |conn| {

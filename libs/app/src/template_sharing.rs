@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use pcref_anonymise::{Redactor, Report};
 use pcref_domain::{
-    AllianceId, Attribution, Cursor, OrganisationId, Page, PageLimit, SharedTemplateContent,
+    AllianceId, Attribution, Cursor, OrganisationId, Page, PageLimit, Scope, SharedTemplateContent,
     StageGuidance, Template, TemplateAction, TemplateContent, TemplateGoal, TemplateId,
     TemplatePriority, BUILT_IN_TEMPLATE_ID,
 };
@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, AuditScope, Change};
 use crate::publishing::redactor_for;
-use crate::{now, policy, App, AppError, Principal};
+use crate::{now, policy, App, AppError, Caller, Principal};
 
 /// A template as just shared: the copy the alliance now reads, and what redaction did.
 #[derive(Debug, Clone)]
@@ -283,12 +283,13 @@ impl App {
     /// shared name or description.
     pub async fn shared_templates(
         &self,
-        p: &Principal,
+        p: &Caller,
         alliance: AllianceId,
         words: Vec<String>,
         after: Option<Cursor>,
         limit: PageLimit,
     ) -> Result<Page<Template>, AppError> {
+        p.require_scope(Scope::LibraryRead)?;
         policy::list_shared_templates(p, alliance)?;
         let page = self
             .db

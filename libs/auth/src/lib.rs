@@ -8,7 +8,7 @@
 use base64::Engine as _;
 use pcref_domain::{
     AccessTokenId, AllianceId, ApiClient, ClientTokenId, MembershipInContext, OrganisationId,
-    OrganisationKind, Role, RoleScope, Scope, User,
+    OrganisationKind, Role, RoleScope, Scope, User, UserId,
 };
 use sha2::{Digest, Sha256};
 
@@ -143,11 +143,63 @@ impl Principal {
     }
 }
 
+/// What authorization decisions ask of whoever acts, person or API client: the policy
+/// functions that serve both take `&impl Acting`.
+pub trait Acting {
+    fn is_member_of_alliance(&self, alliance: AllianceId) -> bool;
+    fn alliance_role(&self, alliance: AllianceId) -> Option<Role>;
+    /// The role held (or, for a client, acted with) in this organisation.
+    fn organisation_role(&self, organisation: OrganisationId) -> Option<Role>;
+    /// The organisations acted for in this alliance: id, role held there, name.
+    fn organisation_roles(&self, alliance: AllianceId) -> Vec<(OrganisationId, Role, String)>;
+    /// The person acting, if it is one (an API client is nobody's account).
+    fn user_id(&self) -> Option<UserId>;
+    /// How the audit log names this actor.
+    fn actor_label(&self) -> String;
+}
+
+impl Acting for Principal {
+    fn user_id(&self) -> Option<UserId> {
+        Some(self.user.id)
+    }
+
+    fn actor_label(&self) -> String {
+        Principal::actor_label(self)
+    }
+
+    fn is_member_of_alliance(&self, alliance: AllianceId) -> bool {
+        Principal::is_member_of_alliance(self, alliance)
+    }
+
+    fn alliance_role(&self, alliance: AllianceId) -> Option<Role> {
+        Principal::alliance_role(self, alliance)
+    }
+
+    fn organisation_role(&self, organisation: OrganisationId) -> Option<Role> {
+        Principal::organisation_role(self, organisation)
+    }
+
+    fn organisation_roles(&self, alliance: AllianceId) -> Vec<(OrganisationId, Role, String)> {
+        self.memberships
+            .iter()
+            .filter(|m| m.membership.alliance_id == alliance)
+            .filter_map(|m| {
+                Some((
+                    m.membership.organisation_id?,
+                    m.membership.role,
+                    m.organisation_name.clone().unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+}
+
 /// An API client acting through an access token from `/oauth/token`: it acts for its
 /// organisation, within the scopes the token was granted (a subset of the client's).
 #[derive(Debug, Clone)]
 pub struct ClientPrincipal {
     pub client: ApiClient,
+    pub organisation_name: String,
     pub organisation_kind: OrganisationKind,
     pub token_id: ClientTokenId,
     pub scopes: Vec<Scope>,
@@ -205,22 +257,38 @@ impl Caller {
         }
     }
 
-    pub fn is_member_of_alliance(&self, alliance: AllianceId) -> bool {
+    pub fn actor_label(&self) -> String {
+        match self {
+            Caller::Person(p) => p.actor_label(),
+            Caller::Client(c) => c.actor_label(),
+        }
+    }
+}
+
+impl Acting for Caller {
+    fn user_id(&self) -> Option<UserId> {
+        self.person().map(|p| p.user.id)
+    }
+
+    fn actor_label(&self) -> String {
+        Caller::actor_label(self)
+    }
+
+    fn is_member_of_alliance(&self, alliance: AllianceId) -> bool {
         match self {
             Caller::Person(p) => p.is_member_of_alliance(alliance),
             Caller::Client(c) => c.client.alliance_id == alliance,
         }
     }
 
-    pub fn alliance_role(&self, alliance: AllianceId) -> Option<Role> {
+    fn alliance_role(&self, alliance: AllianceId) -> Option<Role> {
         match self {
             Caller::Person(p) => p.alliance_role(alliance),
             Caller::Client(_) => None,
         }
     }
 
-    /// The role held (or, for a client, acted with) in this organisation.
-    pub fn organisation_role(&self, organisation: OrganisationId) -> Option<Role> {
+    fn organisation_role(&self, organisation: OrganisationId) -> Option<Role> {
         match self {
             Caller::Person(p) => p.organisation_role(organisation),
             Caller::Client(c) => {
@@ -229,26 +297,15 @@ impl Caller {
         }
     }
 
-    /// The organisations the caller acts for in this alliance, with the role held in each.
-    pub fn organisation_roles(&self, alliance: AllianceId) -> Vec<(OrganisationId, Role)> {
+    fn organisation_roles(&self, alliance: AllianceId) -> Vec<(OrganisationId, Role, String)> {
         match self {
-            Caller::Person(p) => p
-                .memberships
-                .iter()
-                .filter(|m| m.membership.alliance_id == alliance)
-                .filter_map(|m| Some((m.membership.organisation_id?, m.membership.role)))
-                .collect(),
-            Caller::Client(c) if c.client.alliance_id == alliance => {
-                vec![(c.client.organisation_id, c.acting_role())]
-            }
+            Caller::Person(p) => Acting::organisation_roles(p, alliance),
+            Caller::Client(c) if c.client.alliance_id == alliance => vec![(
+                c.client.organisation_id,
+                c.acting_role(),
+                c.organisation_name.clone(),
+            )],
             Caller::Client(_) => Vec::new(),
-        }
-    }
-
-    pub fn actor_label(&self) -> String {
-        match self {
-            Caller::Person(p) => p.actor_label(),
-            Caller::Client(c) => c.actor_label(),
         }
     }
 }

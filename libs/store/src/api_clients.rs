@@ -2,10 +2,13 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use pcref_domain::{AllianceId, ApiClient, ApiClientId, OrganisationId, Scope, UserId, Version};
+use pcref_domain::{
+    AllianceId, ApiClient, ApiClientId, ClientTokenId, OrganisationId, OrganisationKind, Scope,
+    UserId, Version,
+};
 
 use crate::rows::{parse, parse_opt};
-use crate::schema::{api_clients, client_tokens};
+use crate::schema::{api_clients, client_tokens, organisations};
 use crate::{from_db_time, to_db_time, DbConnection, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -27,11 +30,7 @@ struct ApiClientRow {
 
 impl ApiClientRow {
     fn into_domain(self) -> Result<ApiClient, StoreError> {
-        let scopes = self
-            .scopes
-            .split_whitespace()
-            .map(|s| parse("api_clients.scopes", s))
-            .collect::<Result<Vec<Scope>, _>>()?;
+        let scopes = parse_scopes("api_clients.scopes", &self.scopes)?;
         Ok(ApiClient {
             id: parse("api_clients.id", &self.id)?,
             alliance_id: parse("api_clients.alliance_id", &self.alliance_id)?,
@@ -173,4 +172,125 @@ fn revoke_tokens(
     .set(client_tokens::revoked_at.eq(Some(to_db_time(now))))
     .execute(conn)?;
     Ok(())
+}
+
+/// A live (not revoked) client with this public id and secret hash. Both are compared by the
+/// database: no secret comparison happens in our code.
+pub fn find_by_credentials(
+    conn: &mut DbConnection,
+    client_id: &str,
+    secret_hash: &str,
+) -> Result<Option<ApiClient>, StoreError> {
+    api_clients::table
+        .filter(api_clients::client_id.eq(client_id))
+        .filter(api_clients::secret_hash.eq(secret_hash))
+        .filter(api_clients::revoked_at.is_null())
+        .select(ApiClientRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(ApiClientRow::into_domain)
+        .transpose()
+}
+
+/// An access token issued to a client, as `/oauth/token` hands it out (the hash only).
+pub struct NewClientToken<'a> {
+    pub client: ApiClientId,
+    pub token_hash: &'a str,
+    pub scopes: &'a [Scope],
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn insert_token(
+    conn: &mut DbConnection,
+    new: NewClientToken<'_>,
+    now: DateTime<Utc>,
+) -> Result<ClientTokenId, StoreError> {
+    let id = ClientTokenId::new();
+    diesel::insert_into(client_tokens::table)
+        .values((
+            client_tokens::id.eq(id.to_string()),
+            client_tokens::client_id.eq(new.client.to_string()),
+            client_tokens::token_hash.eq(new.token_hash),
+            client_tokens::scopes.eq(Scope::join(new.scopes)),
+            client_tokens::created_at.eq(to_db_time(now)),
+            client_tokens::expires_at.eq(to_db_time(new.expires_at)),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// An access token found by its hash, with the client it belongs to and the kind of the
+/// client's organisation.
+#[derive(Debug, Clone)]
+pub struct ClientTokenGrant {
+    pub token_id: ClientTokenId,
+    pub scopes: Vec<Scope>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub client: ApiClient,
+    pub organisation_name: String,
+    pub organisation_kind: OrganisationKind,
+}
+
+pub fn find_token_by_hash(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<ClientTokenGrant>, StoreError> {
+    let found = client_tokens::table
+        .inner_join(api_clients::table.inner_join(organisations::table))
+        .filter(client_tokens::token_hash.eq(token_hash))
+        .select((
+            client_tokens::id,
+            client_tokens::scopes,
+            client_tokens::expires_at,
+            client_tokens::revoked_at,
+            ApiClientRow::as_select(),
+            organisations::name,
+            organisations::kind,
+        ))
+        .first::<(
+            String,
+            String,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            ApiClientRow,
+            String,
+            String,
+        )>(conn)
+        .optional()?;
+    let Some((id, scopes, expires_at, revoked_at, client, name, kind)) = found else {
+        return Ok(None);
+    };
+    Ok(Some(ClientTokenGrant {
+        token_id: parse("client_tokens.id", &id)?,
+        scopes: parse_scopes("client_tokens.scopes", &scopes)?,
+        expires_at: from_db_time(expires_at),
+        revoked_at: revoked_at.map(from_db_time),
+        client: client.into_domain()?,
+        organisation_name: name,
+        organisation_kind: parse("organisations.kind", &kind)?,
+    }))
+}
+
+/// Revokes a token if it belongs to `client` and still works; `false` otherwise (unknown,
+/// another client's, already revoked): RFC 7009 answers the same in every case.
+pub fn revoke_token_by_hash(
+    conn: &mut DbConnection,
+    client: ApiClientId,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        client_tokens::table
+            .filter(client_tokens::token_hash.eq(token_hash))
+            .filter(client_tokens::client_id.eq(client.to_string()))
+            .filter(client_tokens::revoked_at.is_null()),
+    )
+    .set(client_tokens::revoked_at.eq(Some(to_db_time(now))))
+    .execute(conn)?;
+    Ok(changed > 0)
+}
+
+fn parse_scopes(column: &'static str, raw: &str) -> Result<Vec<Scope>, StoreError> {
+    raw.split_whitespace().map(|s| parse(column, s)).collect()
 }

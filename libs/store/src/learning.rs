@@ -113,7 +113,8 @@ pub struct NewLearningItem<'a> {
     pub alliance_id: AllianceId,
     pub organisation_id: OrganisationId,
     pub fields: &'a LearningDraft,
-    pub created_by: UserId,
+    /// `None` for an API client's contribution.
+    pub created_by: Option<UserId>,
 }
 
 pub fn insert_learning_item(
@@ -136,7 +137,7 @@ pub fn insert_learning_item(
         publication_id: f.publication_id.map(|p| p.to_string()),
         action_id: f.action_id.map(|a| a.to_string()),
         search_text: f.search_text(),
-        created_by: Some(new.created_by.to_string()),
+        created_by: new.created_by.map(|u| u.to_string()),
         version: Version::FIRST.0,
         created_at: at,
         updated_at: at,

@@ -64,7 +64,7 @@ pub(crate) fn invitee(body: NewMember) -> Result<Invitee, ApiError> {
     })
 }
 
-#[OpenApi(tag = "ApiTags::Alliances")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Alliances")]
 impl AlliancesApi {
     /// List my alliances
     ///

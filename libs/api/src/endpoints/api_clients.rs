@@ -34,7 +34,7 @@ pub enum ApiClientRotated {
     Ok(Json<ApiClientCredentials>, #[oai(header = "ETag")] String),
 }
 
-#[OpenApi(tag = "ApiTags::ApiClients")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::ApiClients")]
 impl ApiClientsApi {
     /// List an organisation's API clients
     ///

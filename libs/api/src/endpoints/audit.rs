@@ -36,7 +36,7 @@ fn action_filter(action: Option<String>) -> Result<Option<String>, ApiError> {
     }
 }
 
-#[OpenApi(tag = "ApiTags::Audit")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Audit")]
 impl AuditApi {
     /// An organisation's audit log
     ///

@@ -31,7 +31,7 @@ pub enum TokenRevoked {
     NoContent,
 }
 
-#[OpenApi(tag = "ApiTags::Me")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Me")]
 impl MeApi {
     /// Who am I
     ///
@@ -115,7 +115,7 @@ pub enum InvitationAccepted {
     Created(Json<AcceptedInvitation>),
 }
 
-#[OpenApi(tag = "ApiTags::Invitations")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Invitations")]
 impl InvitationsApi {
     /// Accept an invitation
     ///

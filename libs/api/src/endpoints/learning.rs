@@ -11,7 +11,7 @@ use pcref_app::App;
 use pcref_domain::{AllianceId, LearningItemId};
 
 use super::{if_match, page, record_responses, valid, ApiTags};
-use crate::auth::BearerAuth;
+use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
 use crate::learning_types::{
     learning_filter, LearningItem, LearningItemChanges, LearningPage, NewLearningItem,
 };
@@ -21,7 +21,7 @@ pub struct LearningApi;
 
 record_responses!(LearningFound, LearningCreated, LearningItem);
 
-#[OpenApi(tag = "ApiTags::Learning")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Learning")]
 impl LearningApi {
     /// Search the alliance's learning library
     ///
@@ -36,7 +36,7 @@ impl LearningApi {
     )]
     async fn list(
         &self,
-        auth: BearerAuth,
+        #[oai(scope = "ApiScopes::LibraryRead")] auth: CallerAuth,
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// Words that must all appear in the title, summary or reflections (case-insensitive).
@@ -57,6 +57,7 @@ impl LearningApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<Json<LearningPage>, ApiError> {
+        let caller = auth.caller();
         let alliance = AllianceId(alliance_id.0);
         let filter = valid(
             learning_filter(
@@ -67,12 +68,12 @@ impl LearningApi {
                 competency.0,
                 organisation_id.0,
             ),
-            app.authorize_library(&auth.0, alliance),
+            app.authorize_library(&caller, alliance),
         )
         .await?;
         let (cursor, limit) = page(cursor.0, limit.0)?;
         let found = app
-            .learning_library(&auth.0, alliance, filter, cursor, limit)
+            .learning_library(&caller, alliance, filter, cursor, limit)
             .await?;
         Ok(Json(found.into()))
     }
@@ -95,7 +96,7 @@ impl LearningApi {
     )]
     async fn create(
         &self,
-        auth: BearerAuth,
+        #[oai(scope = "ApiScopes::LearningWrite")] auth: CallerAuth,
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         body: Json<NewLearningItem>,
@@ -106,13 +107,14 @@ impl LearningApi {
         #[oai(name = "Idempotency-Key")]
         _idempotency_key: poem_openapi::param::Header<Option<String>>,
     ) -> Result<LearningCreated, ApiError> {
+        let caller = auth.caller();
         let alliance = AllianceId(alliance_id.0);
         let request = valid(
             body.0.parse(),
-            app.authorize_contribution(&auth.0, alliance),
+            app.authorize_contribution(&caller, alliance),
         )
         .await?;
-        let created = app.contribute_learning(&auth.0, alliance, request).await?;
+        let created = app.contribute_learning(&caller, alliance, request).await?;
         let location = format!("/api/v1/learning/{}", created.item.id);
         Ok(LearningCreated::of(created.into(), location))
     }
@@ -127,11 +129,12 @@ impl LearningApi {
     )]
     async fn get(
         &self,
-        auth: BearerAuth,
+        #[oai(scope = "ApiScopes::LibraryRead")] auth: CallerAuth,
         app: Data<&App>,
         item_id: Path<Uuid>,
     ) -> Result<LearningFound, ApiError> {
-        let item = app.get_learning(&auth.0, LearningItemId(item_id.0)).await?;
+        let caller = auth.caller();
+        let item = app.get_learning(&caller, LearningItemId(item_id.0)).await?;
         Ok(LearningFound::of(item.into()))
     }
 

@@ -35,7 +35,7 @@ pub enum MembershipRemoved {
     NoContent,
 }
 
-#[OpenApi(tag = "ApiTags::Memberships")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Memberships")]
 impl MembershipsApi {
     /// Get a membership
     ///

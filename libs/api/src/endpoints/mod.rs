@@ -7,6 +7,7 @@ mod audit;
 mod identity;
 mod learning;
 mod memberships;
+mod oauth;
 mod organisations;
 mod plan_stages;
 mod plans;
@@ -20,6 +21,7 @@ pub use audit::AuditApi;
 pub use identity::{InvitationsApi, MeApi};
 pub use learning::LearningApi;
 pub use memberships::MembershipsApi;
+pub use oauth::OAuthApi;
 pub use organisations::OrganisationsApi;
 pub use plan_stages::{ActionsApi, GoalsApi, PrioritiesApi, ProgressUpdatesApi};
 pub use plans::{PlansApi, TemplatesApi};
@@ -48,6 +50,9 @@ pub enum ApiTags {
     /// An organisation's OAuth2 client credentials for its own systems.
     #[oai(rename = "API clients")]
     ApiClients,
+    /// OAuth2 for API clients: access tokens by the client-credentials grant, and revocation.
+    #[oai(rename = "OAuth2")]
+    OAuth,
     /// The append-only record of every change.
     Audit,
     /// Fixed lists: NHS ethnic categories, cultural competencies, PCREF pillars.

@@ -42,7 +42,7 @@ impl OrganisationFound {
     }
 }
 
-#[OpenApi(tag = "ApiTags::Organisations")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Organisations")]
 impl OrganisationsApi {
     /// List an alliance's organisations
     ///

@@ -36,7 +36,7 @@ pub struct GoalsApi;
 pub struct ActionsApi;
 pub struct ProgressUpdatesApi;
 
-#[OpenApi(tag = "ApiTags::PriorityAreas")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::PriorityAreas")]
 impl PrioritiesApi {
     /// List a plan's priority areas
     #[oai(
@@ -168,7 +168,7 @@ impl PrioritiesApi {
     }
 }
 
-#[OpenApi(tag = "ApiTags::Goals")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Goals")]
 impl GoalsApi {
     /// List a plan's goals
     #[oai(
@@ -295,7 +295,7 @@ impl GoalsApi {
     }
 }
 
-#[OpenApi(tag = "ApiTags::Actions")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Actions")]
 impl ActionsApi {
     /// List a plan's actions
     ///
@@ -447,7 +447,7 @@ impl ActionsApi {
     }
 }
 
-#[OpenApi(tag = "ApiTags::ProgressUpdates")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::ProgressUpdates")]
 impl ProgressUpdatesApi {
     /// List an action's progress updates
     ///

@@ -13,7 +13,7 @@ use pcref_domain::{
 };
 
 use super::{if_match, page, record_responses, valid, ApiTags, Deleted};
-use crate::auth::BearerAuth;
+use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
 use crate::plan_types::{
     AdoptTemplate, Fields, NewPlan, NewTemplate, Plan, PlanChanges, PlanPage, SharedTemplate,
     SharedTemplatePage, Template, TemplatePage,
@@ -57,7 +57,7 @@ pub enum PlanExported {
     Ok(ExportedFile, #[oai(header = "Content-Disposition")] String),
 }
 
-#[OpenApi(tag = "ApiTags::Templates")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Templates")]
 impl TemplatesApi {
     /// List templates
     ///
@@ -220,7 +220,7 @@ impl TemplatesApi {
     )]
     async fn shared(
         &self,
-        auth: BearerAuth,
+        #[oai(scope = "ApiScopes::LibraryRead")] auth: CallerAuth,
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// Words that must all appear in the shared name or description (case-insensitive).
@@ -231,10 +231,11 @@ impl TemplatesApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<Json<SharedTemplatePage>, ApiError> {
+        let caller = auth.caller();
         let alliance = AllianceId(alliance_id.0);
         let words = valid(
             search_words(q.0).map_err(|e| vec![e]),
-            app.authorize_library(&auth.0, alliance),
+            app.authorize_library(&caller, alliance),
         )
         .await?;
         let (cursor, limit) = page(cursor.0, limit.0)?;
@@ -245,13 +246,13 @@ impl TemplatesApi {
             .map(str::to_owned)
             .collect();
         let found = app
-            .shared_templates(&auth.0, alliance, words, cursor, limit)
+            .shared_templates(&caller, alliance, words, cursor, limit)
             .await?;
         Ok(Json(found.into()))
     }
 }
 
-#[OpenApi(tag = "ApiTags::Plans")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Plans")]
 impl PlansApi {
     /// List a provider's action plans
     ///

@@ -11,7 +11,7 @@ use pcref_app::{App, WorkspaceRecord};
 use pcref_domain::{AllianceId, PlanId, PublicationId};
 
 use super::{if_match, page, valid, ApiTags};
-use crate::auth::BearerAuth;
+use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
 use crate::problem::ApiError;
 use crate::publishing_types::{
     publication_filter, NewPublication, PlanPublications, PreviewRequest, Publication,
@@ -34,7 +34,7 @@ pub enum PublicationCreated {
     Created(Json<Publication>, #[oai(header = "Location")] String),
 }
 
-#[OpenApi(tag = "ApiTags::Publishing")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Publishing")]
 impl PublishingApi {
     /// Preview a publication
     ///
@@ -159,7 +159,7 @@ impl PublishingApi {
     )]
     async fn library(
         &self,
-        auth: BearerAuth,
+        #[oai(scope = "ApiScopes::LibraryRead")] auth: CallerAuth,
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// Words that must all appear in the plan's texts (case-insensitive).
@@ -185,6 +185,7 @@ impl PublishingApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<Json<PublicationPage>, ApiError> {
+        let caller = auth.caller();
         let alliance = AllianceId(alliance_id.0);
         let filter = valid(
             publication_filter(
@@ -197,12 +198,12 @@ impl PublishingApi {
                 published_from.0,
                 published_to.0,
             ),
-            app.authorize_library(&auth.0, alliance),
+            app.authorize_library(&caller, alliance),
         )
         .await?;
         let (cursor, limit) = page(cursor.0, limit.0)?;
         let found = app
-            .published_plans(&auth.0, alliance, filter, cursor, limit)
+            .published_plans(&caller, alliance, filter, cursor, limit)
             .await?;
         Ok(Json(found.into()))
     }
@@ -215,12 +216,13 @@ impl PublishingApi {
     )]
     async fn get(
         &self,
-        auth: BearerAuth,
+        #[oai(scope = "ApiScopes::LibraryRead")] auth: CallerAuth,
         app: Data<&App>,
         publication_id: Path<Uuid>,
     ) -> Result<Json<Publication>, ApiError> {
+        let caller = auth.caller();
         let publication = app
-            .get_publication(&auth.0, PublicationId(publication_id.0))
+            .get_publication(&caller, PublicationId(publication_id.0))
             .await?;
         Ok(Json(publication.into()))
     }
@@ -236,12 +238,13 @@ impl PublishingApi {
     )]
     async fn versions(
         &self,
-        auth: BearerAuth,
+        #[oai(scope = "ApiScopes::LibraryRead")] auth: CallerAuth,
         app: Data<&App>,
         publication_id: Path<Uuid>,
     ) -> Result<Json<PublicationVersions>, ApiError> {
+        let caller = auth.caller();
         let items = app
-            .publication_versions(&auth.0, PublicationId(publication_id.0))
+            .publication_versions(&caller, PublicationId(publication_id.0))
             .await?;
         Ok(Json(PublicationVersions {
             items: items.into_iter().map(Into::into).collect(),

@@ -10,7 +10,7 @@ use crate::plan_types::{Competency, EthnicCategory, Pillar};
 
 pub struct ReferenceApi;
 
-#[OpenApi(tag = "ApiTags::Reference")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Reference")]
 impl ReferenceApi {
     /// NHS ethnic categories
     ///

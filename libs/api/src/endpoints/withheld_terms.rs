@@ -31,7 +31,7 @@ impl WithheldTermsFound {
     }
 }
 
-#[OpenApi(tag = "ApiTags::Organisations")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Organisations")]
 impl WithheldTermsApi {
     /// Get an organisation's withheld terms
     ///

@@ -7,6 +7,7 @@ mod invitations;
 mod learning;
 mod me;
 mod memberships;
+mod oauth;
 mod organisations;
 mod plan_stages;
 mod plans;
