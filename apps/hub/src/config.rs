@@ -22,6 +22,7 @@ pub struct Config {
     pub database_connect_timeout_secs: u64,
     pub token_lifetime_days: u32,
     pub invitation_lifetime_days: u32,
+    pub client_token_lifetime_minutes: u32,
     pub rate_limit_per_minute: u32,
     pub log: String,
     pub log_format: LogFormat,
@@ -36,6 +37,7 @@ impl Default for Config {
             database_connect_timeout_secs: 5,
             token_lifetime_days: 90,
             invitation_lifetime_days: 7,
+            client_token_lifetime_minutes: 60,
             rate_limit_per_minute: pcref_api::DEFAULT_RATE_LIMIT_PER_MINUTE,
             log: "info".into(),
             log_format: LogFormat::Text,
@@ -113,6 +115,16 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation_lifetime_days: Option<u32>,
 
+    /// How long an API client's access token from /oauth/token lives, in minutes [default: 60]
+    #[arg(
+        long,
+        env = "PCREF_CLIENT_TOKEN_LIFETIME_MINUTES",
+        global = true,
+        value_name = "MINUTES"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_token_lifetime_minutes: Option<u32>,
+
     /// Requests a minute allowed per token, or per address for requests without one (429 with
     /// Retry-After beyond it; /healthz, /readyz and /metrics are never limited). Counted per
     /// server process; 0 turns it off [default: 600]
@@ -168,6 +180,9 @@ impl Config {
         if !(1..=30).contains(&self.invitation_lifetime_days) {
             anyhow::bail!("invitation_lifetime_days must be between 1 and 30");
         }
+        if !(5..=1440).contains(&self.client_token_lifetime_minutes) {
+            anyhow::bail!("client_token_lifetime_minutes must be between 5 and 1440");
+        }
         // Beyond a million a minute the limiter's step would be under 60 µs: no real limit.
         if self.rate_limit_per_minute > 1_000_000 {
             anyhow::bail!("rate_limit_per_minute must be between 0 (off) and 1000000");
@@ -193,6 +208,9 @@ impl Config {
         AppSettings {
             token_lifetime: chrono::Duration::days(i64::from(self.token_lifetime_days)),
             invitation_lifetime: chrono::Duration::days(i64::from(self.invitation_lifetime_days)),
+            client_token_lifetime: chrono::Duration::minutes(i64::from(
+                self.client_token_lifetime_minutes,
+            )),
             ..AppSettings::default()
         }
     }
