@@ -125,3 +125,11 @@ id_type!(
     /// An organisation's API client (not its public `client_id`).
     ApiClientId
 );
+id_type!(
+    /// A feedback item: what a community said about a provider or the alliance.
+    FeedbackItemId
+);
+id_type!(
+    /// One response to a feedback item ("you said, we did").
+    FeedbackResponseId
+);

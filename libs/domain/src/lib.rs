@@ -4,6 +4,7 @@
 //! depend on it and it can be tested in isolation.
 
 mod api_clients;
+mod feedback;
 mod ids;
 mod learning;
 mod names;
@@ -15,10 +16,16 @@ mod reference;
 mod role;
 
 pub use api_clients::ApiClient;
+pub use feedback::{
+    earliest_received_on, feedback_ethnic_groups, feedback_text, feedback_theme, median_days,
+    month_of, received_on, FeedbackActor, FeedbackDraft, FeedbackFilter, FeedbackItem,
+    FeedbackResponse, FeedbackStep, FeedbackSubmitter, LinkedAction, StepRefused,
+    MAX_FEEDBACK_TEXT, MAX_FEEDBACK_THEME,
+};
 pub use ids::{
-    AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, ClientTokenId, GoalId,
-    InvitationId, LearningItemId, MembershipId, OrganisationId, PlanId, PriorityId,
-    ProgressUpdateId, PublicationId, PublicationSeriesId, TemplateId, UserId,
+    AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, ClientTokenId, FeedbackItemId,
+    FeedbackResponseId, GoalId, InvitationId, LearningItemId, MembershipId, OrganisationId, PlanId,
+    PriorityId, ProgressUpdateId, PublicationId, PublicationSeriesId, TemplateId, UserId,
 };
 pub use learning::{
     contributor_label, learning_text, learning_title, parse_categories, parse_competencies,
@@ -44,8 +51,8 @@ pub use records::{
     MembershipInContext, Organisation, User, DEFAULT_REPORTING_CYCLE_DAYS,
 };
 pub use reference::{
-    ActionStatus, Attribution, BroadEthnicGroup, Competency, EthnicCategory, LearningCategory,
-    Pillar, PlanStatus, Rag, Scope,
+    ActionStatus, Attribution, BroadEthnicGroup, Competency, EthnicCategory, FeedbackChannel,
+    FeedbackStatus, FeedbackView, LearningCategory, Pillar, PlanStatus, Rag, Scope,
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
 

@@ -400,6 +400,44 @@ closed_set!(
 );
 
 closed_set!(
+    /// How a feedback item reached the organisation that submits it.
+    FeedbackChannel, field = "channel" {
+        CommunityEvent => ("community_event", "Community event"),
+        Survey => ("survey", "Survey"),
+        FocusGroup => ("focus_group", "Focus group"),
+        OutreachConversation => ("outreach_conversation", "Outreach conversation"),
+        Online => ("online", "Online"),
+        Phone => ("phone", "Phone"),
+        LetterOrEmail => ("letter_or_email", "Letter or email"),
+        Other => ("other", "Other"),
+    }
+);
+
+closed_set!(
+    /// Where a feedback item is in its "you said, we did" loop. It only moves forward:
+    /// received → acknowledged → responded → closed (see `FeedbackStatus::after`).
+    FeedbackStatus, field = "status" {
+        /// Submitted; the provider (or, for the alliance as a whole, the alliance admin) has
+        /// not acknowledged it yet.
+        Received => ("received", "Received"),
+        Acknowledged => ("acknowledged", "Acknowledged"),
+        /// At least one response ("we did") has been given.
+        Responded => ("responded", "Responded"),
+        /// The loop is complete; the rest of the alliance may read it, anonymised.
+        Closed => ("closed", "Closed"),
+    }
+);
+
+closed_set!(
+    /// How much of a feedback item a reader sees: all of it (the submitting organisation, the
+    /// organisation it is about), or a closed loop anonymised (everybody else in the alliance).
+    FeedbackView, field = "view" {
+        Full => ("full", "Full"),
+        Anonymised => ("anonymised", "Anonymised"),
+    }
+);
+
+closed_set!(
     /// What an API client (OAuth2 client credentials) may do for its organisation.
     Scope, field = "scopes" {
         FeedbackWrite => ("feedback:write", "Submit feedback and respond to it"),
