@@ -8,6 +8,7 @@ pub mod policy;
 
 mod alliances;
 mod api_clients;
+mod feedback;
 mod idempotency;
 mod identity;
 mod learning;
@@ -30,6 +31,10 @@ use pcref_store::Db;
 
 pub use alliances::Bootstrapped;
 pub use api_clients::{ApiClientWithSecret, NewApiClientRequest};
+pub use feedback::{
+    FeedbackSummary, FeedbackSummaryRow, MedianDays, NewFeedbackRequest,
+    NewFeedbackResponseRequest, WrittenFeedback,
+};
 pub use idempotency::IdempotentRequest;
 pub use identity::{AcceptedInvitation, CreatedToken};
 pub use learning::{ContributedLearning, LearningChangeRequest, NewLearningRequest};

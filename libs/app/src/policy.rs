@@ -6,7 +6,10 @@
 //! - `Forbidden` when the caller can see it but their role does not allow the action.
 
 use pcref_auth::{Acting, Principal};
-use pcref_domain::{AllianceId, LearningItem, Organisation, OrganisationId, Role};
+use pcref_domain::{
+    AllianceId, FeedbackItem, FeedbackStatus, FeedbackView, LearningItem, Organisation,
+    OrganisationId, Role,
+};
 
 use crate::AppError;
 
@@ -344,6 +347,129 @@ pub fn edit_learning(p: &impl Acting, item: &LearningItem) -> Result<(), AppErro
             "only the admins and editors (for a VCSE organisation, the admins and partners) of the organisation that contributed a case study can change it".to_owned(),
         ))
     }
+}
+
+// ---- feedback ("you said, we did") ---------------------------------------------------------
+//
+// People and API clients alike: a client acts for its organisation as a provider editor or a
+// VCSE partner. (Scopes are checked by the use cases before these.)
+
+const FEEDBACK_SUBMITTERS_ONLY: &str = "feedback is submitted by the admins and editors of a provider, and the admins and partners of a VCSE organisation, of the alliance (or their API clients); viewers, the board and the alliance admin read the figures";
+
+/// The organisations of the alliance the caller submits feedback for (id and name): those
+/// where it is a provider admin or editor, or a VCSE admin or partner.
+pub fn feedback_submitting_organisations(
+    c: &impl Acting,
+    alliance: AllianceId,
+) -> Vec<(OrganisationId, String)> {
+    c.organisation_roles(alliance)
+        .into_iter()
+        .filter(|(_, role, _)| contributes(*role))
+        .map(|(org, _, name)| (org, name))
+        .collect()
+}
+
+/// Members of the alliance whose role does not submit see 403; everybody else 404.
+pub fn submit_feedback(c: &impl Acting, alliance: AllianceId) -> Result<(), AppError> {
+    read_feedback(c, alliance)?;
+    if feedback_submitting_organisations(c, alliance).is_empty() {
+        return Err(not_a_feedback_submitter());
+    }
+    Ok(())
+}
+
+/// The refusal for a member of the alliance who may not submit feedback (for this
+/// organisation).
+pub fn not_a_feedback_submitter() -> AppError {
+    AppError::Forbidden(FEEDBACK_SUBMITTERS_ONLY.to_owned())
+}
+
+/// The alliance's feedback list and figures: every member of the alliance (each sees only
+/// what `feedback_view` lets them); to everybody else the alliance does not exist.
+pub fn read_feedback(c: &impl Acting, alliance: AllianceId) -> Result<(), AppError> {
+    if c.is_member_of_alliance(alliance) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("alliance"))
+    }
+}
+
+/// Whom a feedback item is in full for: members (any role) and clients of the organisation
+/// that submitted it and of the provider it is about; for an item about the alliance as a
+/// whole, the alliance admin too.
+fn sees_feedback_in_full(c: &impl Acting, item: &FeedbackItem) -> bool {
+    submitting_role(c, item).is_some()
+        || match item.about_organisation_id() {
+            Some(about) => c.organisation_role(about).is_some(),
+            None => c.alliance_role(item.alliance_id) == Some(Role::AllianceAdmin),
+        }
+}
+
+/// How the caller sees a feedback item: in full (see `sees_feedback_in_full`); anonymised
+/// when it is closed and the caller is anybody else in its alliance; otherwise not at all —
+/// the item reads as not found, so that nobody learns an open item exists.
+pub fn feedback_view(c: &impl Acting, item: &FeedbackItem) -> Result<FeedbackView, AppError> {
+    if !c.is_member_of_alliance(item.alliance_id) {
+        return Err(AppError::NotFound("feedback item"));
+    }
+    if sees_feedback_in_full(c, item) {
+        Ok(FeedbackView::Full)
+    } else if item.status == FeedbackStatus::Closed {
+        Ok(FeedbackView::Anonymised)
+    } else {
+        Err(AppError::NotFound("feedback item"))
+    }
+}
+
+/// What the caller sees in full, as the list's query needs it: its organisations in the
+/// alliance, and whether it is the alliance admin (for items about the alliance as a whole).
+pub fn feedback_full_access(c: &impl Acting, alliance: AllianceId) -> (Vec<OrganisationId>, bool) {
+    (
+        c.organisation_roles(alliance)
+            .into_iter()
+            .map(|(org, _, _)| org)
+            .collect(),
+        c.alliance_role(alliance) == Some(Role::AllianceAdmin),
+    )
+}
+
+/// The side that answers an item: the admins and editors of the provider it is about (or its
+/// API clients); for an item about the alliance as a whole, the alliance admin.
+fn answers_feedback(c: &impl Acting, item: &FeedbackItem) -> bool {
+    match item.about_organisation_id() {
+        Some(about) => matches!(
+            c.organisation_role(about),
+            Some(Role::ProviderAdmin | Role::ProviderEditor)
+        ),
+        None => c.alliance_role(item.alliance_id) == Some(Role::AllianceAdmin),
+    }
+}
+
+/// Acknowledging and responding: the answering side (`answers_feedback`). Whoever else can see
+/// the item is refused (403); to anybody else it does not exist (404).
+pub fn respond_to_feedback(c: &impl Acting, item: &FeedbackItem) -> Result<(), AppError> {
+    feedback_view(c, item)?;
+    require(
+        answers_feedback(c, item),
+        "only the admins and editors of the provider the feedback is about (for feedback about the alliance as a whole, the alliance admin) acknowledge and respond to it",
+    )
+}
+
+/// Closing the loop: the answering side, or the organisation that submitted the item (its
+/// provider admins and editors, VCSE admins and partners, or its API clients).
+pub fn close_feedback(c: &impl Acting, item: &FeedbackItem) -> Result<(), AppError> {
+    feedback_view(c, item)?;
+    require(
+        answers_feedback(c, item) || submitting_role(c, item).is_some_and(contributes),
+        "only the side that answers the feedback (the provider's admins and editors, or the alliance admin for feedback about the alliance) or the organisation that submitted it (its admins, editors and partners) close it",
+    )
+}
+
+/// The caller's role in the organisation that submitted the item, if any.
+fn submitting_role(c: &impl Acting, item: &FeedbackItem) -> Option<Role> {
+    item.submitter
+        .as_ref()
+        .and_then(|s| c.organisation_role(s.organisation_id))
 }
 
 fn require(allowed: bool, why: &str) -> Result<(), AppError> {

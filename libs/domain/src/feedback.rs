@@ -15,7 +15,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crate::{
     paragraph, ActionId, AllianceId, ApiClientId, EthnicCategory, FeedbackChannel, FeedbackItemId,
     FeedbackResponseId, FeedbackStatus, FeedbackView, OrganisationId, OrganisationKind,
-    PublicationId, UserId, ValidationError, Version,
+    PublicationId, UserId, ValidationError,
 };
 
 /// The longest theme: one line.
@@ -226,7 +226,6 @@ pub struct FeedbackItem {
     pub closed_at: Option<DateTime<Utc>>,
     /// Oldest first.
     pub responses: Vec<FeedbackResponse>,
-    pub version: Version,
 }
 
 impl FeedbackItem {
@@ -434,7 +433,6 @@ mod tests {
                     name: "Amina Khan".into(),
                 }),
             }],
-            version: Version(4),
         };
         let seen = item.clone().anonymised();
         assert_eq!(seen.view, FeedbackView::Anonymised);

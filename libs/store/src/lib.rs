@@ -11,6 +11,7 @@ pub mod schema;
 pub mod alliances;
 pub mod api_clients;
 pub mod audit;
+pub mod feedback;
 pub mod idempotency;
 pub mod invitations;
 pub mod learning;

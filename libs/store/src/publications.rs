@@ -346,6 +346,37 @@ pub fn find_publication(
         .transpose()
 }
 
+/// The versions of an organisation's published plans that the library shows now (the current,
+/// not withdrawn, version of each series), with their documents, newest first.
+pub fn current_publications_of(
+    conn: &mut DbConnection,
+    org: OrganisationId,
+) -> Result<Vec<Publication>, StoreError> {
+    publications::table
+        .inner_join(organisations::table)
+        .inner_join(alliances::table.on(alliances::id.eq(publications::alliance_id)))
+        .filter(publications::organisation_id.eq(org.to_string()))
+        .filter(publications::is_current.eq(true))
+        .filter(publications::withdrawn_at.is_null())
+        .select((
+            SummaryRow::as_select(),
+            publications::document,
+            organisations::name,
+            alliances::name,
+        ))
+        .order(publications::id.desc())
+        .load::<(SummaryRow, String, String, String)>(conn)?
+        .into_iter()
+        .map(|(row, document, organisation_name, alliance_name)| {
+            let document = document_of(&row.id, &document)?;
+            Ok(Publication {
+                summary: row.into_domain(organisation_name, alliance_name)?,
+                document,
+            })
+        })
+        .collect()
+}
+
 /// The library: the current version of every series in the alliance, newest first.
 pub fn list_library(
     conn: &mut DbConnection,

@@ -313,6 +313,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    feedback_items (id) {
+        id -> Text,
+        alliance_id -> Text,
+        submitted_by_organisation_id -> Text,
+        submitted_by -> Nullable<Text>,
+        submitted_by_client -> Nullable<Text>,
+        about_organisation_id -> Nullable<Text>,
+        theme -> Text,
+        tags -> Text,
+        channel -> Text,
+        summary -> Text,
+        received_on -> Date,
+        status -> Text,
+        submitted_at -> Timestamp,
+        acknowledged_at -> Nullable<Timestamp>,
+        first_responded_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    feedback_responses (id) {
+        id -> Text,
+        feedback_id -> Text,
+        text -> Text,
+        publication_id -> Nullable<Text>,
+        action_id -> Nullable<Text>,
+        action_title -> Nullable<Text>,
+        responded_by -> Nullable<Text>,
+        responded_by_client -> Nullable<Text>,
+        responded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organisations -> alliances (alliance_id));
 diesel::joinable!(client_tokens -> api_clients (client_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
@@ -327,6 +362,7 @@ diesel::joinable!(invitations -> memberships (membership_id));
 diesel::joinable!(access_tokens -> users (user_id));
 diesel::joinable!(publications -> organisations (organisation_id));
 diesel::joinable!(learning_items -> organisations (organisation_id));
+diesel::joinable!(feedback_responses -> feedback_items (feedback_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     alliances,
@@ -351,4 +387,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     client_tokens,
     idempotency_keys,
+    feedback_items,
+    feedback_responses,
 );

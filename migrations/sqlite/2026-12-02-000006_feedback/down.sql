@@ -1,0 +1,2 @@
+DROP TABLE feedback_responses;
+DROP TABLE feedback_items;
