@@ -9,6 +9,7 @@
 mod api_client_types;
 mod auth;
 mod endpoints;
+mod feedback_types;
 mod idempotency;
 mod learning_types;
 mod metrics;
@@ -42,9 +43,9 @@ pub use rate_limit::{
 };
 
 use endpoints::{
-    ActionsApi, AlliancesApi, ApiClientsApi, AuditApi, GoalsApi, InvitationsApi, LearningApi,
-    MeApi, MembershipsApi, OAuthApi, OrganisationsApi, PlansApi, PrioritiesApi, ProgressUpdatesApi,
-    PublishingApi, ReferenceApi, TemplatesApi, WithheldTermsApi,
+    ActionsApi, AlliancesApi, ApiClientsApi, AuditApi, FeedbackApi, GoalsApi, InvitationsApi,
+    LearningApi, MeApi, MembershipsApi, OAuthApi, OrganisationsApi, PlansApi, PrioritiesApi,
+    ProgressUpdatesApi, PublishingApi, ReferenceApi, TemplatesApi, WithheldTermsApi,
 };
 
 /// Declares the API's endpoint groups once, as the type the service is built on and as its
@@ -82,8 +83,8 @@ endpoint_groups!(
         ProgressUpdatesApi,
         WithheldTermsApi,
     ),
-    // What leaves a workspace: the alliance's libraries.
-    (PublishingApi, LearningApi),
+    // What leaves a workspace: the alliance's libraries; feedback and its loop.
+    (PublishingApi, LearningApi, FeedbackApi),
 );
 
 /// Where the API is mounted.

@@ -52,7 +52,10 @@ choice_set!(
     domain::BroadEthnicGroup,
     domain::Attribution,
     domain::LearningCategory,
-    domain::Scope
+    domain::Scope,
+    domain::FeedbackChannel,
+    domain::FeedbackStatus,
+    domain::FeedbackView
 );
 
 /// A value of a closed set. The document lists the values; a request with another value is

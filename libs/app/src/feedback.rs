@@ -419,6 +419,17 @@ fn take_step(
 }
 
 impl App {
+    /// Whether the caller may read the alliance's feedback (checked before reporting what is
+    /// wrong with a list's filters).
+    pub async fn authorize_feedback_reading(
+        &self,
+        c: &Caller,
+        alliance: AllianceId,
+    ) -> Result<(), AppError> {
+        c.require_scope(Scope::FeedbackRead)?;
+        policy::read_feedback(c, alliance)
+    }
+
     /// Whether the caller may submit feedback in the alliance (checked before reporting what
     /// is wrong with a request's body).
     pub async fn authorize_feedback_submission(

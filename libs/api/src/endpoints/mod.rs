@@ -4,6 +4,7 @@
 mod alliances;
 mod api_clients;
 mod audit;
+mod feedback;
 mod identity;
 mod learning;
 mod memberships;
@@ -18,6 +19,7 @@ mod withheld_terms;
 pub use alliances::AlliancesApi;
 pub use api_clients::ApiClientsApi;
 pub use audit::AuditApi;
+pub use feedback::FeedbackApi;
 pub use identity::{InvitationsApi, MeApi};
 pub use learning::LearningApi;
 pub use memberships::MembershipsApi;
@@ -76,6 +78,9 @@ pub enum ApiTags {
     /// The alliance's learning library: good-practice case studies from providers and VCSE
     /// partners.
     Learning,
+    /// Patient, carer and community feedback about a provider or the alliance, and its "you
+    /// said, we did" loop: received → acknowledged → responded → closed.
+    Feedback,
 }
 
 /// Reads the paging query parameters.

@@ -2,6 +2,7 @@ mod alliances;
 mod api_clients;
 mod audit;
 mod errors;
+mod feedback;
 mod idempotency;
 mod invitations;
 mod learning;
