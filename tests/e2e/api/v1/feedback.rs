@@ -264,7 +264,7 @@ async fn the_whole_loop(backend: Backend) {
         assert!(seen.get("redaction_report").is_none(), "{seen}");
         assert_eq!(
             ids_of(&listed(app, insider, &ws.alliance_id, "").await),
-            [id.clone()]
+            vec![id.clone()]
         );
     }
 
@@ -377,7 +377,7 @@ async fn the_whole_loop(backend: Backend) {
         );
         assert_eq!(
             ids_of(&listed(app, outsider, &ws.alliance_id, "view=anonymised").await),
-            [id.clone()]
+            vec![id.clone()]
         );
         assert!(listed(app, outsider, &ws.alliance_id, "view=full")
             .await
@@ -386,7 +386,7 @@ async fn the_whole_loop(backend: Backend) {
     // The two organisations still see it in full.
     assert_eq!(
         ids_of(&listed(app, &partner, &ws.alliance_id, "view=full").await),
-        [id.clone()]
+        vec![id.clone()]
     );
     assert!(listed(app, &partner, &ws.alliance_id, "view=anonymised")
         .await
@@ -1220,7 +1220,7 @@ async fn the_list_filters_and_pages(backend: Backend) {
     assert_eq!(ids_of(&all), newest_first);
     assert_eq!(
         ids_of(&listed(app, &partner, &ws.alliance_id, "status=acknowledged").await),
-        [ids[0].clone()]
+        vec![ids[0].clone()]
     );
     assert_eq!(
         ids_of(
