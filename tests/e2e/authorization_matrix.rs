@@ -144,6 +144,14 @@ enum Op {
     CreateLearning,
     GetLearning,
     UpdateLearning,
+    // Feedback items and their loop.
+    ListFeedback,
+    CreateFeedback,
+    GetFeedbackSummary,
+    GetFeedback,
+    AcknowledgeFeedback,
+    RespondToFeedback,
+    CloseFeedback,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +276,23 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::CreateLearning,               ["AAFAAFFAA", "",          "HHHHHHHHH"]),
     (Op::GetLearning,                  ["AAAAAAAAA", "AAAAAAAAA", "HHHHHHHHH"]),
     (Op::UpdateLearning,               ["AAFAAFFFF", "FFFFFFFFF", "HHHHHHHFF"]),
+    // Feedback: every member of the alliance lists it (each sees what is theirs in full, and
+    // closed loops anonymised) and reads the board's figures; provider admins and editors,
+    // VCSE admins and partners and their clients submit (about P2). "own" is a fresh item
+    // submitted by V's partner about P, in the state the step starts from: V's and P's people
+    // and clients see it, the alliance admin and the board do not (404 while open); P's
+    // admins, editors and client acknowledge and respond; they and V's writers close.
+    // "sibling" is V's item about P2: closed for reading, acknowledging and responding (the
+    // whole alliance sees it, anonymised but for V; nobody walking answers for P2: 403), and
+    // responded for closing (V closes it; to everybody else it does not exist yet). "foreign"
+    // is the same as "own" in alliance B.
+    (Op::ListFeedback,                 ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::CreateFeedback,               ["AAFAAFFAA", "",          "HHHHHHHHH"]),
+    (Op::GetFeedbackSummary,           ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::GetFeedback,                  ["AAAAAHHAA", "AAAAAAAAA", "HHHHHHHHH"]),
+    (Op::AcknowledgeFeedback,          ["AAFFFHHAF", "FFFFFFFFF", "HHHHHHHHH"]),
+    (Op::RespondToFeedback,            ["AAFFFHHAF", "FFFFFFFFF", "HHHHHHHHH"]),
+    (Op::CloseFeedback,                ["AAFAAHHAA", "HHHAAHHHA", "HHHHHHHHH"]),
 ];
 
 /// The built-in "PCREF action-planning tool (four stages)" template, seeded by a migration.
@@ -510,6 +535,37 @@ impl Op {
                 "update_learning_item",
                 Method::PATCH,
                 "/api/v1/learning/{id}",
+            ),
+            Op::ListFeedback => (
+                "list_feedback_items",
+                Method::GET,
+                "/api/v1/alliances/{id}/feedback",
+            ),
+            Op::CreateFeedback => (
+                "create_feedback_item",
+                Method::POST,
+                "/api/v1/alliances/{id}/feedback",
+            ),
+            Op::GetFeedbackSummary => (
+                "get_feedback_summary",
+                Method::GET,
+                "/api/v1/alliances/{id}/feedback/summary",
+            ),
+            Op::GetFeedback => ("get_feedback_item", Method::GET, "/api/v1/feedback/{id}"),
+            Op::AcknowledgeFeedback => (
+                "acknowledge_feedback_item",
+                Method::POST,
+                "/api/v1/feedback/{id}/acknowledge",
+            ),
+            Op::RespondToFeedback => (
+                "respond_to_feedback_item",
+                Method::POST,
+                "/api/v1/feedback/{id}/responses",
+            ),
+            Op::CloseFeedback => (
+                "close_feedback_item",
+                Method::POST,
+                "/api/v1/feedback/{id}/close",
             ),
         }
     }
@@ -1131,6 +1187,9 @@ async fn prepare(
     if op.in_learning_library() {
         return prepare_learning(app, world, op, role, tenant, n).await;
     }
+    if op.in_feedback() {
+        return prepare_feedback(app, world, op, tenant, n).await;
+    }
     let side = match tenant {
         Tenant::Own | Tenant::Sibling => &world.a,
         Tenant::Foreign => &world.b,
@@ -1572,6 +1631,150 @@ async fn prepare_learning(
     }
 }
 
+// ---- feedback -----------------------------------------------------------------------------
+
+impl Op {
+    /// Feedback items, their steps and the board's figures, set up by `prepare_feedback`.
+    fn in_feedback(self) -> bool {
+        matches!(
+            self,
+            Op::ListFeedback
+                | Op::CreateFeedback
+                | Op::GetFeedbackSummary
+                | Op::GetFeedback
+                | Op::AcknowledgeFeedback
+                | Op::RespondToFeedback
+                | Op::CloseFeedback
+        )
+    }
+}
+
+/// A feedback item about `about` whose texts hold no marker of any workspace.
+fn feedback_body(about: &str, theme: &str) -> Value {
+    json!({
+        "about_organisation_id": about,
+        "theme": theme,
+        "ethnic_categories": ["K"],
+        "channel": "community_event",
+        "summary": "Mothers at the women's group said no interpreter was offered at night.",
+        "received_on": "2026-10-01",
+    })
+}
+
+/// A fresh item of `side`, submitted by its VCSE partner about `about` (answered by
+/// `about`'s editor), taken to `status`: its id.
+async fn feedback_item(
+    app: &TestApp,
+    side: &Side,
+    about: &Org,
+    theme: &str,
+    status: &str,
+) -> String {
+    let partner = &side.actors[VCSE_PARTNER];
+    let (item, _) = create_record(
+        app,
+        partner,
+        &format!("/api/v1/alliances/{}/feedback", side.alliance_id),
+        feedback_body(&about.id, theme),
+    )
+    .await;
+    let id = str_field(&item, "id");
+    let answerer = &about.workspace().editor;
+    let steps: &[&str] = match status {
+        "received" => &[],
+        "acknowledged" => &["acknowledge"],
+        "responded" => &["acknowledge", "respond"],
+        _ => &["acknowledge", "respond", "close"],
+    };
+    for step in steps {
+        let response = match *step {
+            "respond" => {
+                app.post(
+                    &format!("/api/v1/feedback/{id}/responses"),
+                    &answerer.token,
+                    json!({ "text": "We now offer an interpreter at every night assessment." }),
+                )
+                .await
+            }
+            "close" => {
+                app.post(
+                    &format!("/api/v1/feedback/{id}/close"),
+                    &partner.token,
+                    json!({}),
+                )
+                .await
+            }
+            _ => {
+                app.post(
+                    &format!("/api/v1/feedback/{id}/{step}"),
+                    &answerer.token,
+                    json!({}),
+                )
+                .await
+            }
+        };
+        assert!(
+            response.status().is_success(),
+            "setting up feedback: {step} answered {}",
+            response.status()
+        );
+    }
+    id
+}
+
+/// Sets up a feedback cell: the alliance, or a fresh item in the state the step starts from.
+/// "own": V's item about P; "sibling": V's item about P2 (closed, or responded for closing);
+/// "foreign": alliance B's V's item about its P.
+async fn prepare_feedback(
+    app: &TestApp,
+    world: &World,
+    op: Op,
+    tenant: Tenant,
+    n: usize,
+) -> Prepared {
+    let side = match tenant {
+        Tenant::Own | Tenant::Sibling => &world.a,
+        Tenant::Foreign => &world.b,
+    };
+    let about = match tenant {
+        Tenant::Sibling => &side.p2,
+        Tenant::Own | Tenant::Foreign => &side.p,
+    };
+    let theme = format!("Matrix feedback {n}");
+    let status = match (op, tenant) {
+        (Op::CloseFeedback, _) => "responded",
+        (_, Tenant::Sibling) => "closed",
+        (Op::RespondToFeedback, _) => "acknowledged",
+        _ => "received",
+    };
+    // While an item is open, only V and the provider it is about may know what it says.
+    let markers: Vec<String> = [
+        side.v.emails.clone(),
+        about.emails.clone(),
+        vec![theme.clone()],
+    ]
+    .concat();
+    match op {
+        Op::ListFeedback | Op::GetFeedbackSummary => {
+            Prepared::on(&side.alliance_id).markers(&side.alliance_emails)
+        }
+        Op::CreateFeedback => Prepared::on(&side.alliance_id)
+            .markers(&side.alliance_emails)
+            .with_body(feedback_body(&side.p2.id, &theme)),
+        Op::GetFeedback | Op::AcknowledgeFeedback | Op::CloseFeedback => {
+            let id = feedback_item(app, side, about, &theme, status).await;
+            Prepared::on(&id).markers(&markers)
+        }
+        Op::RespondToFeedback => {
+            let id = feedback_item(app, side, about, &theme, status).await;
+            Prepared::on(&id)
+                .markers(&markers)
+                .with_body(json!({ "text": format!("Matrix response {n}") }))
+        }
+        _ => unreachable!("{} is not a feedback operation", op.label()),
+    }
+}
+
 // ---- shared templates and withheld terms --------------------------------------------------
 
 impl Op {
@@ -1904,6 +2107,21 @@ impl Walk<'_> {
             if !named.is_empty() {
                 failures.push(fail(format!(
                     "the library names the provider of an anonymous publication or case study {named:?}"
+                )));
+            }
+        }
+        let anonymised_reader = matches!(role, ALLIANCE_ADMIN | BOARD_MEMBER)
+            || (tenant == Tenant::Sibling && !ROLES[role].starts_with("vcse"));
+        if op.in_feedback() && anonymised_reader && got.status.is_success() {
+            // The board, the alliance admin, and P's people on V's closed item about P2 read
+            // feedback anonymised: nothing may say V brought it, or name V's people.
+            let v = &world.a.v;
+            let v_identity: Vec<String> =
+                [vec![v.name.clone(), v.id.clone()], v.emails.clone()].concat();
+            let named = leaked(&got.text, &v_identity);
+            if !named.is_empty() {
+                failures.push(fail(format!(
+                    "anonymised feedback names who submitted it {named:?}"
                 )));
             }
         }

@@ -1402,7 +1402,174 @@ async fn the_boards_figures_are_under_disclosure_control(backend: Backend) {
     }
 }
 
+// ---- API clients --------------------------------------------------------------------------
+
+fn challenge(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// API clients take part as their organisation, within their token's scopes: a VCSE partner's
+/// system submits with `feedback:write` (and needs `feedback:read` to read back), a provider's
+/// system acknowledges, responds and closes; a token without the scope is refused with 403
+/// `insufficient_scope` before anything else is looked at.
+async fn api_clients_take_part_within_their_scopes(backend: Backend) {
+    let ws = Workspace::new(backend).await;
+    let app = &ws.app;
+    let partner = ws.vcse_partner().await;
+    let vcse = organisation_of(app, &partner).await;
+    // The VCSE organisation's first admin registers its feedback form.
+    let vcse_admin = app
+        .add_member(
+            &ws.alliance_admin,
+            &ws.alliance_id,
+            Some(&vcse),
+            "val.admin@voices.example",
+            "vcse_admin",
+        )
+        .await;
+    let form = app
+        .create_api_client(
+            &vcse_admin,
+            &vcse,
+            "Voices feedback form",
+            &["feedback:write"],
+        )
+        .await;
+    let form_token = app.client_token(&form, None).await;
+    let form_actor = Actor {
+        token: form_token.clone(),
+        user_id: String::new(),
+        email: String::new(),
+        membership_id: String::new(),
+    };
+    let item = submit(
+        app,
+        &form_actor,
+        &ws.alliance_id,
+        item_body(Some(&ws.provider), "Interpreters"),
+    )
+    .await;
+    let id = str_field(&item, "id");
+    assert_eq!(
+        item["submitted_by"],
+        json!({ "user_id": null, "api_client_id": form.id, "name": "Voices feedback form" })
+    );
+    assert_eq!(
+        item["submitted_by_organisation"]["organisation_id"],
+        json!(vcse)
+    );
+    // Reading needs feedback:read, which the form does not have.
+    for path in [
+        item_path(&id),
+        feedback_path(&ws.alliance_id),
+        summary_path(&ws.alliance_id),
+    ] {
+        let response = app.get(&path, &form_token).await;
+        let header = challenge(&response);
+        assert!(
+            header.contains("insufficient_scope") && header.contains("feedback:read"),
+            "{path}: {header}"
+        );
+        expect_problem(response, StatusCode::FORBIDDEN).await;
+    }
+
+    // The provider's system: read-only first, then one that may write.
+    let reader = app
+        .create_api_client(
+            &ws.admin,
+            &ws.provider,
+            "Riverside dashboard",
+            &["feedback:read"],
+        )
+        .await;
+    let reader_token = app.client_token(&reader, None).await;
+    let seen = app.get_ok(&item_path(&id), &reader_token).await;
+    assert_eq!(seen["view"], "full");
+    let response = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/feedback/{id}/acknowledge"),
+            Some(&reader_token),
+        )
+        .send()
+        .await
+        .expect("acknowledge");
+    assert!(challenge(&response).contains("feedback:write"));
+    expect_problem(response, StatusCode::FORBIDDEN).await;
+    let writer = app
+        .client_actor(
+            &ws.admin,
+            &ws.provider,
+            "Riverside patient experience",
+            &["feedback:write"],
+        )
+        .await;
+    step_ok(app, &writer, &id, "acknowledge").await;
+    let responded = respond_ok(
+        app,
+        &writer,
+        &id,
+        json!({ "text": "We now book an interpreter before every night assessment." }),
+    )
+    .await;
+    assert_eq!(
+        responded["responses"][0]["responded_by"]["user_id"],
+        Value::Null
+    );
+    assert_eq!(
+        responded["responses"][0]["responded_by"]["name"],
+        "Riverside patient experience"
+    );
+    // The VCSE's form closes the loop it opened.
+    step_ok(app, &form_actor, &id, "close").await;
+    // Another provider's client sees the closed loop anonymised (it reads feedback).
+    let other = app
+        .add_member(
+            &ws.alliance_admin,
+            &ws.alliance_id,
+            Some(&ws.other_provider),
+            "hal.admin@hillside.example",
+            "provider_admin",
+        )
+        .await;
+    let other_client = app
+        .client_actor(
+            &other,
+            &ws.other_provider,
+            "Hillside dashboard",
+            &["feedback:read"],
+        )
+        .await;
+    let seen = app.get_ok(&item_path(&id), &other_client.token).await;
+    assert_eq!(seen["view"], "anonymised");
+    assert_eq!(seen["submitted_by"], Value::Null);
+    assert!(!seen.to_string().contains("Voices feedback form"));
+    // The log names the clients by name and public id, never a secret.
+    let audit = app
+        .get_ok(
+            &format!("/api/v1/organisations/{}/audit?limit=200", ws.provider),
+            &ws.admin.token,
+        )
+        .await;
+    let labels: Vec<String> = items(&audit)
+        .iter()
+        .filter(|e| e["target_id"] == json!(id))
+        .map(|e| str_field(&e["actor"], "label"))
+        .collect();
+    assert_eq!(labels.len(), 4, "{labels:?}");
+    assert!(labels[0].contains("Voices feedback form") && labels[0].contains(&form.client_id));
+    assert!(labels[1].contains("Riverside patient experience"));
+    let text = audit.to_string();
+    assert!(!text.contains(&form.client_secret) && !text.contains(&form_token));
+}
+
 backend_tests!(
+    api_clients_take_part_within_their_scopes,
     the_whole_loop,
     the_alliance_answers_feedback_about_itself,
     texts_are_redacted_on_the_way_in,
