@@ -16,7 +16,8 @@ use crate::types::{OrganisationKind, Text};
 
 // ---- requests -----------------------------------------------------------------------------
 
-/// A feedback item to submit. Its summary is redacted before it is stored (names of the people
+/// A feedback item to submit. Its theme and summary are redacted before they are stored (names of
+/// the people
 /// of your organisation and of the provider it is about, both organisations' withheld terms,
 /// your organisation's own name, email addresses, phone numbers, NHS numbers, postcodes); the
 /// answer's `redaction_report` lists what was replaced.
@@ -26,7 +27,7 @@ pub struct NewFeedbackItem {
     /// The provider of the alliance the feedback is about; absent or `null` for feedback about
     /// the alliance as a whole.
     pub about_organisation_id: Option<Uuid>,
-    /// What it is about, in a few words: one line of 1–200 characters.
+    /// What it is about, in a few words: one line of 1–200 characters (redacted like the summary).
     pub theme: Text,
     /// The specific ethnic groups it comes from or is about, as NHS ethnic category codes
     /// (see `/api/v1/reference/ethnic-categories`): at least one. Umbrella terms such as
@@ -201,7 +202,7 @@ pub struct FeedbackItem {
     /// NHS ethnic category codes.
     pub ethnic_categories: Vec<String>,
     pub channel: Choice<domain::FeedbackChannel>,
-    /// As stored: redacted on the way in.
+    /// As stored: redacted on the way in, like the theme.
     pub summary: String,
     /// Full view only.
     pub received_on: Option<NaiveDate>,
@@ -215,7 +216,8 @@ pub struct FeedbackItem {
     pub closed_at: Option<DateTime<Utc>>,
     /// Oldest first.
     pub responses: Vec<FeedbackResponse>,
-    /// In the answer to a submission (about the summary) or a response (about its text) only.
+    /// In the answer to a submission (about the theme and summary) or a response (about its
+    /// text) only.
     #[oai(skip_serializing_if_is_none)]
     pub redaction_report: Option<RedactionReport>,
 }

@@ -3,7 +3,7 @@
 //! answered by the provider it is about (the alliance admin for the alliance), optionally
 //! pointing to an action of its published plan; closed once answered.
 //!
-//! Texts are redacted on the way in: the summary with a redactor that knows the people of the
+//! Texts are redacted on the way in: the theme and the summary with a redactor that knows the people of the
 //! submitting organisation and of the provider it is about, both organisations' withheld terms
 //! and the submitting organisation's name (so that a closed loop, read anonymised by the rest
 //! of the alliance, does not name who brought it); a response with the same redactor. Only
@@ -207,20 +207,20 @@ fn submitting_organisation(
     }
 }
 
-/// The provider an item is about: a provider organisation of the same alliance. Another
+/// The provider an item is about must be a provider organisation of the same alliance. Another
 /// alliance's organisation reads exactly like an id that does not exist.
-fn about_provider(
+fn check_about(
     conn: &mut DbConnection,
     alliance: AllianceId,
     about: Option<OrganisationId>,
-) -> Result<Result<Option<Organisation>, ValidationError>, AppError> {
+) -> Result<Result<(), ValidationError>, AppError> {
     let Some(id) = about else {
-        return Ok(Ok(None));
+        return Ok(Ok(()));
     };
     const FIELD: &str = "about_organisation_id";
     Ok(match pcref_store::organisations::find(conn, id)? {
         Some(org) if org.alliance_id == alliance && org.kind == OrganisationKind::Provider => {
-            Ok(Some(org))
+            Ok(())
         }
         Some(org) if org.alliance_id == alliance => Err(ValidationError::new(
             FIELD,
@@ -456,7 +456,7 @@ impl App {
     }
 
     /// Submits a feedback item: the submitting organisation and the provider it is about
-    /// checked, the summary redacted; stored and audited together.
+    /// checked, the theme and summary redacted; stored and audited together.
     pub async fn submit_feedback(
         &self,
         c: &Caller,
@@ -470,9 +470,9 @@ impl App {
                 let submitter =
                     submitting_organisation(&c, alliance, request.submitted_by_organisation_id)?;
                 let raw = request.fields;
-                let about = about_provider(conn, alliance, raw.about_organisation_id)?;
-                let (submitter, _about) = match (submitter, about) {
-                    (Ok(s), Ok(a)) => (s, a),
+                let about = check_about(conn, alliance, raw.about_organisation_id)?;
+                let submitter = match (submitter, about) {
+                    (Ok(s), Ok(())) => s,
                     (s, a) => {
                         return Err(AppError::Invalid(
                             [s.err(), a.err()].into_iter().flatten().collect(),
@@ -488,6 +488,7 @@ impl App {
                 )?;
                 let mut report = Report::default();
                 let fields = FeedbackDraft {
+                    theme: redactor.clean(&mut report, "theme", &raw.theme),
                     summary: redactor.clean(&mut report, "summary", &raw.summary),
                     ..raw
                 };

@@ -22,8 +22,8 @@ pub struct FeedbackApi;
 
 #[derive(ApiResponse)]
 pub enum FeedbackCreated {
-    /// The item as stored (its summary redacted), with the `redaction_report` of the summary
-    /// sent.
+    /// The item as stored (its theme and summary redacted), with the `redaction_report` of the
+    /// texts sent.
     #[oai(status = 201)]
     Created(Json<FeedbackItem>, #[oai(header = "Location")] String),
 }
@@ -89,8 +89,8 @@ impl FeedbackApi {
     /// Submit a feedback item
     ///
     /// Patient, carer or community feedback about a provider of the alliance
-    /// (`about_organisation_id`) or the alliance as a whole (without it). The summary is
-    /// redacted before it is stored (names of the people of your organisation and of the
+    /// (`about_organisation_id`) or the alliance as a whole (without it). The theme and summary
+    /// are redacted before they are stored (names of the people of your organisation and of the
     /// provider, both organisations' withheld terms, your organisation's own name, email
     /// addresses, phone numbers, NHS numbers, postcodes); the answer's `redaction_report` lists
     /// what was replaced and the small numbers of people noticed. Provider admins and editors,

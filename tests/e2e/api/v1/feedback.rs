@@ -557,12 +557,19 @@ async fn texts_are_redacted_on_the_way_in(backend: Backend) {
         &partner,
         &ws.alliance_id,
         with(
-            item_body(Some(&ws.provider), "Interpreters on the ward"),
+            item_body(
+                Some(&ws.provider),
+                "Interpreters on Oak Ward, says Tom Baker",
+            ),
             json!({ "summary": summary }),
         ),
     )
     .await;
     let id = str_field(&item, "id");
+    assert_eq!(
+        item["theme"],
+        "Interpreters on [redacted: withheld term], says [redacted: person name]"
+    );
     let stored = str_field(&item, "summary");
     for secret in [
         "Sam Partner",
@@ -591,11 +598,16 @@ async fn texts_are_redacted_on_the_way_in(backend: Backend) {
         .as_array()
         .expect("redactions")
         .iter()
-        .map(|r| {
-            assert_eq!(r["field"], "summary");
-            str_field(r, "kind")
-        })
+        .filter(|r| r["field"] == "summary")
+        .map(|r| str_field(r, "kind"))
         .collect();
+    let theme_redactions = item["redaction_report"]["redactions"]
+        .as_array()
+        .expect("redactions")
+        .iter()
+        .filter(|r| r["field"] == "theme")
+        .count();
+    assert_eq!(theme_redactions, 2, "{item}");
     kinds.sort();
     kinds.dedup();
     assert_eq!(
