@@ -5,8 +5,11 @@
 //! share one PostgreSQL), runs, and its answer is remembered for 24 hours. The same caller
 //! sending the same key and the same request again gets that answer byte for byte, marked
 //! `Idempotent-Replayed: true`; the same key with another request is refused with 422; a
-//! request still running under the key answers 409. Keys are scoped to a hash of the
-//! `Authorization` header, so two callers never share a key, and a request without credentials
+//! request still running under the key answers 409. Keys are scoped to the caller, so two
+//! callers never share a key: for a person, a hash of the `Authorization` header (the personal
+//! access token); for an API client, the client and the scopes its token carries, not the
+//! token, because a client gets a new token every hour (or every run of a script) and its
+//! retry after a crash must still find the first answer. A request without working credentials
 //! gets no idempotency at all (it is refused with 401 anyway).
 
 use std::collections::BTreeMap;
@@ -16,7 +19,7 @@ use poem::http::{Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use poem_openapi::OperationId;
 
-use pcref_app::{App, IdempotentRequest};
+use pcref_app::{is_client_access_token, App, IdempotentRequest};
 use pcref_store::idempotency::{Claim, StoredAnswer};
 
 use crate::problem::{problem_response, ApiError, FieldProblem, Problem, PROBLEM_JSON};
@@ -121,6 +124,38 @@ const ANSWERS_WITH_SECRETS: [&str; 6] = [
     "rotate_api_client",
 ];
 
+enum Scoped {
+    /// An API client's working token: its client and its scopes.
+    Client(Vec<u8>),
+    /// Anything else: a person's token, scoped by its own hash.
+    Person,
+    /// An API client's token that does not work (unknown, expired, revoked).
+    Invalid,
+}
+
+/// What an API client's keys are scoped to: the client (not the token, which changes every
+/// hour) and the scopes its token carries (an answer given under fewer scopes, such as a 403,
+/// is not replayed to a token with more).
+async fn client_scope(app: &App, authorization: &[u8]) -> Scoped {
+    let Some(token) = std::str::from_utf8(authorization)
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|t| is_client_access_token(t))
+    else {
+        return Scoped::Person;
+    };
+    match app.authenticate_client(token).await {
+        Ok(principal) => {
+            let mut scopes: Vec<&str> = principal.scopes.iter().map(|s| s.as_str()).collect();
+            scopes.sort_unstable();
+            Scoped::Client(
+                format!("api-client {} {}", principal.client.id, scopes.join(" ")).into_bytes(),
+            )
+        }
+        Err(_) => Scoped::Invalid,
+    }
+}
+
 fn secret_withheld() -> StoredAnswer {
     let problem = Problem::new(
         StatusCode::CONFLICT,
@@ -183,6 +218,12 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         let Some(app) = req.data::<App>().cloned() else {
             tracing::error!("the idempotency middleware runs without the App");
             return Ok(ApiError::internal().into_response());
+        };
+        let credentials = match client_scope(&app, &credentials).await {
+            Scoped::Client(scope) => scope,
+            Scoped::Person => credentials,
+            // Refused with 401 by the operation; nothing to remember.
+            Scoped::Invalid => return self.inner.call(req).await.map(IntoResponse::into_response),
         };
 
         // The body is read whole to hash it (BodyLimit, outside, caps it at 1 MiB), then put

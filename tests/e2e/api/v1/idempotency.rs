@@ -6,6 +6,7 @@ use chrono::Duration;
 use diesel::{ExpressionMethods, RunQueryDsl};
 use pcref_e2e::{
     backend_tests, expect_problem, expect_status, str_field, Backend, Bootstrapped, TestApp,
+    Workspace,
 };
 use pcref_store::schema::idempotency_keys;
 use pcref_store::StoreError;
@@ -347,7 +348,77 @@ async fn an_answer_holding_a_secret_is_never_stored(backend: Backend) {
     assert!(stored.iter().flatten().all(|b| !b.contains(&secret)));
 }
 
+/// An API client's keys belong to the client, not to one token: a script that crashed gets a
+/// new token when it runs again (they last an hour), and its retry must still be answered once.
+/// Another client of the same organisation, or the same client with other scopes, does not
+/// share them.
+async fn an_api_clients_keys_outlive_its_token(backend: Backend) {
+    let ws = Workspace::new(backend).await;
+    let app = &ws.app;
+    let client = app
+        .create_api_client(
+            &ws.admin,
+            &ws.provider,
+            "Riverside scripts",
+            &["learning:write", "library:read"],
+        )
+        .await;
+    let other = app
+        .create_api_client(
+            &ws.admin,
+            &ws.provider,
+            "Riverside reports",
+            &["learning:write"],
+        )
+        .await;
+    let path = format!("/api/v1/alliances/{}/learning", ws.alliance_id);
+    let body = json!({
+        "title": "Peer supporters on the evening crisis line",
+        "categories": ["community_trust_and_engagement"],
+        "competencies": ["co_production"],
+        "ethnic_categories": ["N"],
+        "summary": "Peer supporters from local churches joined the evening crisis shifts.",
+        "reflections": "Start with the community groups before writing the role.",
+        "attribution": "named",
+    });
+    let count = |token: String| {
+        let path = path.clone();
+        async move {
+            let page = expect_status(app.get(&path, &token).await, StatusCode::OK).await;
+            page["items"].as_array().map_or(0, Vec::len)
+        }
+    };
+
+    let first_token = app.client_token(&client, None).await;
+    let first = answer(post_with_key(app, &path, &first_token, "case-study-1", &body).await).await;
+    assert_eq!(first.0, StatusCode::CREATED, "{}", first.4);
+
+    let second_token = app.client_token(&client, None).await;
+    assert_ne!(first_token, second_token);
+    let again = answer(post_with_key(app, &path, &second_token, "case-study-1", &body).await).await;
+    assert_eq!(again.0, StatusCode::CREATED, "{}", again.4);
+    assert_eq!(
+        again.2.as_deref(),
+        Some("true"),
+        "replayed with the new token"
+    );
+    assert_eq!(again.4, first.4);
+    assert_eq!(count(second_token.clone()).await, 1);
+
+    // The same client with fewer scopes, and another client: keys of their own.
+    let narrower = app.client_token(&client, Some("learning:write")).await;
+    let own = answer(post_with_key(app, &path, &narrower, "case-study-1", &body).await).await;
+    assert_eq!(own.0, StatusCode::CREATED, "{}", own.4);
+    assert_eq!(own.2, None);
+    let other_token = app.client_token(&other, None).await;
+    let theirs = answer(post_with_key(app, &path, &other_token, "case-study-1", &body).await).await;
+    assert_eq!(theirs.0, StatusCode::CREATED, "{}", theirs.4);
+    assert_eq!(theirs.2, None);
+    assert_eq!(count(second_token).await, 3);
+}
+
 backend_tests!(
+    an_api_clients_keys_outlive_its_token,
     an_answer_holding_a_secret_is_never_stored,
     a_retry_replays_the_first_answer_and_creates_nothing,
     the_same_key_with_another_body_is_refused,
