@@ -28,6 +28,8 @@ pub struct Connection {
     pub client_secret: String,
     pub alliance_id: Uuid,
     pub scopes: Vec<String>,
+    /// Retries of a transient failure, after the first attempt.
+    pub retries: u32,
 }
 
 type OAuthClient =
@@ -241,7 +243,10 @@ impl Api {
             .set_client_secret(ClientSecret::new(c.client_secret))
             .set_token_uri(token_url);
         let http = http_client()?;
-        let retry = RetryPolicy::DEFAULT;
+        let retry = RetryPolicy {
+            attempts: c.retries.saturating_add(1),
+            ..RetryPolicy::DEFAULT
+        };
         let token = exchange(&oauth, &http, retry, &c.scopes, &base).await?;
         Ok(Api {
             base,

@@ -66,6 +66,10 @@ struct ConnectionArgs {
         value_delimiter = ' '
     )]
     scopes: Vec<String>,
+    /// How many times to retry a request that failed for a passing reason (no connection,
+    /// 429, 502–504), waiting longer each time or as long as `Retry-After` says.
+    #[arg(long, env = "PCREF_RETRIES", default_value_t = 5, global = true)]
+    retries: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -243,6 +247,7 @@ async fn connect(c: ConnectionArgs, needed: &[&str]) -> anyhow::Result<Api> {
         client_secret,
         alliance_id,
         scopes,
+        retries: c.retries,
     })
     .await
 }
