@@ -29,7 +29,10 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
 /// The longest key accepted (as Stripe and the IETF draft allow).
-const MAX_KEY_LEN: usize = 255;
+pub(crate) const MAX_KEY_LEN: usize = 255;
+
+/// A well-formed key, for the document: what `key_of` accepts.
+pub(crate) const KEY_PATTERN: &str = r"^[\x21-\x7E]{1,255}$";
 
 /// The response headers a replay repeats: what a client reads from a create's answer.
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
@@ -60,7 +63,7 @@ fn key_problem(status: StatusCode, detail: &str) -> Response {
 
 /// The key sent, if any: `Ok(None)` without the header, `Err` with the 400 to answer when
 /// it is malformed (repeated, empty, too long, or not visible ASCII).
-fn key_of(req: &Request) -> Result<Option<String>, Response> {
+pub(crate) fn key_of(req: &Request) -> Result<Option<String>, Response> {
     let mut values = req.headers().get_all(IDEMPOTENCY_KEY).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -205,10 +208,11 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         if req.method() != Method::POST || !req.uri().path().starts_with(API_PREFIX) {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         }
-        let key = match key_of(&req) {
-            Ok(Some(key)) => key,
-            Ok(None) => return self.inner.call(req).await.map(IntoResponse::into_response),
-            Err(bad) => return Ok(bad),
+        // A malformed key is refused by the operation (`headers::IdempotencyKey`) once the
+        // caller is authenticated: without credentials the answer must be 401 whatever else
+        // is wrong.
+        let Ok(Some(key)) = key_of(&req) else {
+            return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let credentials = match req.headers().get(header::AUTHORIZATION) {
             Some(value) if !value.is_empty() => value.as_bytes().to_vec(),

@@ -8,8 +8,10 @@
 
 mod api_client_types;
 mod auth;
+mod document;
 mod endpoints;
 mod feedback_types;
+mod headers;
 mod idempotency;
 mod learning_types;
 mod metrics;
@@ -28,7 +30,7 @@ use std::time::Duration;
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::CatchPanic;
-use poem::web::{Data, Json};
+use poem::web::{Data, Html, Json};
 use poem::{get, handler, Endpoint, EndpointExt, IntoResponse, Response, Route};
 use poem_openapi::OpenApiService;
 
@@ -104,30 +106,16 @@ fn api_service() -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The OpenAPI document, exactly as served at `/openapi.json` and kept in `openapi/`.
-///
-/// poem-openapi gives an operation's OAuth2 scopes to every scheme the operation accepts;
-/// OpenAPI 3.0 wants them on OAuth2 schemes only, so the bearer scheme's lists are emptied.
+/// The OpenAPI document, exactly as served at `/openapi.json` and kept in `openapi/`:
+/// poem-openapi's, corrected where it cannot say what the API does (see `document`).
 pub fn openapi_json() -> String {
-    let spec = api_service().spec();
-    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&spec) else {
-        return spec;
-    };
-    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
-        for operation in paths.values_mut().filter_map(|p| p.as_object_mut()) {
-            for op in operation.values_mut() {
-                let Some(security) = op.get_mut("security").and_then(|s| s.as_array_mut()) else {
-                    continue;
-                };
-                for requirement in security.iter_mut().filter_map(|r| r.as_object_mut()) {
-                    if let Some(scopes) = requirement.get_mut("bearer") {
-                        *scopes = serde_json::Value::Array(Vec::new());
-                    }
-                }
-            }
-        }
-    }
-    serde_json::to_string_pretty(&doc).unwrap_or(spec)
+    document::corrected(&api_service().spec())
+}
+
+/// The interactive viewer at `/docs`, showing the same document as `/openapi.json`.
+fn docs_page(document: &str) -> String {
+    let api = api_service();
+    api.swagger_ui_html().replace(&api.spec(), document)
 }
 
 /// Settings of the HTTP layer, from the server's configuration.
@@ -153,11 +141,16 @@ impl Default for ApiSettings {
 /// Every route of the server.
 pub fn routes(app: App, settings: ApiSettings) -> impl Endpoint<Output = Response> {
     let metrics = Arc::new(Metrics::new());
-    let api = api_service();
+    // Operations carry their full paths (`/api/v1/…`, `/oauth/…`).
+    let allowed = Arc::new(middleware::AllowedMethods::new(
+        <Apis as poem_openapi::OpenApi>::meta(),
+        "",
+        &middleware::FIXED_ROUTES,
+    ));
     let spec = openapi_json();
-    let docs = api.swagger_ui();
+    let docs = docs_page(&spec);
     Route::new()
-        .nest("/", api)
+        .nest("/", api_service())
         .at(
             "/openapi.json",
             get(make_sync(move |_| {
@@ -166,7 +159,10 @@ pub fn routes(app: App, settings: ApiSettings) -> impl Endpoint<Output = Respons
                     .body(spec.clone())
             })),
         )
-        .nest("/docs", docs)
+        .nest(
+            "/docs",
+            Route::new().at("/", get(make_sync(move |_| Html(docs.clone())))),
+        )
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(render_metrics))
@@ -177,7 +173,7 @@ pub fn routes(app: App, settings: ApiSettings) -> impl Endpoint<Output = Respons
         // Outside the body limit: a request over the rate costs no body reading.
         .with(rate_limit::RateLimit::new(settings.rate_limit_per_minute))
         .with(CatchPanic::new())
-        .with(middleware::Observe::new(metrics.clone()))
+        .with(middleware::Observe::new(metrics.clone(), allowed))
         .data(app)
         .data(metrics)
         // For the OAuth2 token endpoint to come: failed attempts per client id and address.

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use poem::http::header::{self, HeaderValue};
-use poem::http::StatusCode;
+use poem::http::{Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+use poem_openapi::registry::MetaApi;
 use poem_openapi::OperationId;
 use tokio::io::AsyncReadExt;
 use tracing::Instrument;
@@ -18,15 +19,83 @@ use crate::problem::{problem_response, ApiError, Problem};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Operational paths, used as their own metric label.
-const FIXED_ROUTES: [&str; 5] = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"];
+pub const FIXED_ROUTES: [&str; 5] = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"];
+
+/// The methods each path answers, for the `Allow` header of a 405 (RFC 9110 §15.5.6).
+#[derive(Debug, Default)]
+pub struct AllowedMethods {
+    /// Path templates split into segments (`None` for a `{parameter}`), with their methods.
+    routes: Vec<(Vec<Option<String>>, Vec<Method>)>,
+}
+
+impl AllowedMethods {
+    /// From the API's operations, mounted under `prefix`, and the fixed `GET` routes.
+    pub fn new(apis: Vec<MetaApi>, prefix: &str, fixed_get: &[&str]) -> AllowedMethods {
+        let mut index = AllowedMethods::default();
+        for path in apis.into_iter().flat_map(|api| api.paths) {
+            let template = format!("{prefix}{}", path.path);
+            for operation in path.operations {
+                index.add(&template, operation.method);
+            }
+        }
+        for path in fixed_get {
+            index.add(path, Method::GET);
+        }
+        index
+    }
+
+    fn segments(path: &str) -> Vec<Option<String>> {
+        path.trim_matches('/')
+            .split('/')
+            .map(|segment| {
+                let parameter = segment.starts_with(':')
+                    || (segment.starts_with('{') && segment.ends_with('}'));
+                (!parameter).then(|| segment.to_owned())
+            })
+            .collect()
+    }
+
+    fn add(&mut self, template: &str, method: Method) {
+        let segments = AllowedMethods::segments(template);
+        match self.routes.iter_mut().find(|(s, _)| *s == segments) {
+            Some((_, methods)) if !methods.contains(&method) => methods.push(method),
+            Some(_) => {}
+            None => self.routes.push((segments, vec![method])),
+        }
+    }
+
+    /// The `Allow` value for a request path, if it is one of ours: the methods declared, and
+    /// `HEAD` wherever `GET` is (poem answers it from `GET`).
+    pub fn allow(&self, path: &str) -> Option<String> {
+        let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
+        // A path matches the templates with the most literal segments first, as routing does.
+        let (_, methods) = self
+            .routes
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == wanted.len()
+                    && template
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(t, w)| t.as_deref().is_none_or(|t| t == *w))
+            })
+            .max_by_key(|(template, _)| template.iter().filter(|t| t.is_some()).count())?;
+        let mut names: Vec<&str> = methods.iter().map(Method::as_str).collect();
+        if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
+            names.push("HEAD");
+        }
+        Some(names.join(", "))
+    }
+}
 
 pub struct Observe {
     metrics: Arc<Metrics>,
+    allowed: Arc<AllowedMethods>,
 }
 
 impl Observe {
-    pub fn new(metrics: Arc<Metrics>) -> Observe {
-        Observe { metrics }
+    pub fn new(metrics: Arc<Metrics>, allowed: Arc<AllowedMethods>) -> Observe {
+        Observe { metrics, allowed }
     }
 }
 
@@ -37,6 +106,7 @@ impl<E: Endpoint> Middleware<E> for Observe {
         ObserveEndpoint {
             inner,
             metrics: self.metrics.clone(),
+            allowed: self.allowed.clone(),
         }
     }
 }
@@ -44,6 +114,7 @@ impl<E: Endpoint> Middleware<E> for Observe {
 pub struct ObserveEndpoint<E> {
     inner: E,
     metrics: Arc<Metrics>,
+    allowed: Arc<AllowedMethods>,
 }
 
 impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
@@ -84,6 +155,15 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                 .to_owned()
         });
 
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED
+            && !response.headers().contains_key(header::ALLOW)
+        {
+            if let Some(allow) = self.allowed.allow(&path) {
+                if let Ok(value) = HeaderValue::from_str(&allow) {
+                    response.headers_mut().insert(header::ALLOW, value);
+                }
+            }
+        }
         let headers = response.headers_mut();
         if let Ok(id) = HeaderValue::from_str(&request_id.to_string()) {
             headers.insert("x-request-id", id);

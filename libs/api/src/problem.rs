@@ -111,18 +111,35 @@ pub enum ApiError {
     /// The body is larger than 1 MiB.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
+    /// The body is not of the media type the operation takes (`Content-Type`).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Well-formed, but breaks a rule; `errors` lists each field.
     #[oai(status = 422, content_type = "application/problem+json")]
     UnprocessableEntity(Json<Problem>),
     /// The update needs an `If-Match` header with the `ETag` last read.
     #[oai(status = 428, content_type = "application/problem+json")]
     PreconditionRequired(Json<Problem>),
+    /// Over the rate limit (per token, or per address without one): retry after
+    /// `Retry-After` seconds.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
     /// The database could not be reached in time, or was busy; retry after `Retry-After`
     /// seconds.
     #[oai(status = 503, content_type = "application/problem+json")]
     Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u32),
+}
+
+/// Every error an operation open to anybody (no token, no parameters, no body) can answer with.
+#[derive(Debug, ApiResponse)]
+pub enum PublicError {
+    /// Over the rate limit for the caller's address: retry after `Retry-After` seconds.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
 }
 
 /// `WWW-Authenticate` for a request that sent no credentials, or sent a bad bearer token.

@@ -19,7 +19,9 @@ use poem::web::RemoteAddr;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use sha2::{Digest, Sha256};
 
-use crate::problem::Problem;
+use poem_openapi::payload::Json;
+
+use crate::problem::{ApiError, Problem};
 
 /// The most keys one limiter remembers. A key costs 16 bytes plus the hash table's overhead, so
 /// a full table is about 2.2 MiB (131 072 slots of 17 bytes) whatever callers send.
@@ -343,13 +345,12 @@ pub struct RateLimitEndpoint<E> {
 
 fn too_many(limit: u32, wait: RetryAfter, detail: &str) -> Response {
     let secs = wait.secs();
-    let mut response = Problem::new(
+    let problem = Problem::new(
         StatusCode::TOO_MANY_REQUESTS,
         format!("{detail} (at most {limit} a minute); retry in {secs} s"),
-    )
-    .into_problem_response();
+    );
+    let mut response = ApiError::TooManyRequests(Json(problem), secs).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
     headers.insert("ratelimit-limit", HeaderValue::from(limit));
     headers.insert("ratelimit-remaining", HeaderValue::from(0u32));
     headers.insert("ratelimit-reset", HeaderValue::from(secs));

@@ -107,10 +107,19 @@ pub enum IfMatch {
 }
 
 impl IfMatch {
+    /// The header's grammar as a regular expression, for the API document: `*`, or a list of
+    /// entity tags (`"…"` or weak `W/"…"`, visible ASCII but `"` inside) separated by commas,
+    /// empty list elements allowed (RFC 9110 §5.6.1, §8.8.3, §13.1.1). `parse` accepts exactly
+    /// this.
+    pub const PATTERN: &'static str = r#"^[ \t]*(\*|(,[ \t]*)*(W/)?"[\x21\x23-\x7E]*"([ \t]*,([ \t]*(W/)?"[\x21\x23-\x7E]*")?)*)[ \t]*$"#;
+
+    /// `PATTERN` without `*`: entity tags only.
+    pub const TAGS_PATTERN: &'static str = r#"^[ \t]*(,[ \t]*)*(W/)?"[\x21\x23-\x7E]*"([ \t]*,([ \t]*(W/)?"[\x21\x23-\x7E]*")?)*[ \t]*$"#;
+
     /// Parses the header value. Weak tags (`W/"…"`) never match under `If-Match`'s strong
     /// comparison, so they are kept out of the list rather than rejected.
     pub fn parse(header: &str) -> Result<IfMatch, ValidationError> {
-        let header = header.trim();
+        let header = header.trim_matches([' ', '\t']);
         if header == "*" {
             return Ok(IfMatch::Any);
         }
@@ -120,25 +129,56 @@ impl IfMatch {
                 "must be \"*\" or a quoted entity tag taken from an ETag header, such as \"1\"",
             )
         };
-        let tags: Vec<&str> = header
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .collect();
-        if tags.is_empty() {
-            return Err(malformed());
-        }
+        let is_space = |b: u8| b == b' ' || b == b'\t';
+        let bytes = header.as_bytes();
+        let mut at = 0;
+        let mut tags = 0;
         let mut strong = Vec::new();
-        for tag in tags {
-            if tag.starts_with("W/") {
-                continue;
+        loop {
+            // Empty list elements and the separators around them.
+            while at < bytes.len() && (bytes[at] == b',' || is_space(bytes[at])) {
+                at += 1;
             }
-            let inner = tag
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
+            if at == bytes.len() {
+                break;
+            }
+            let weak = bytes[at..].starts_with(b"W/");
+            if weak {
+                at += 2;
+            }
+            if bytes.get(at) != Some(&b'"') {
+                return Err(malformed());
+            }
+            let start = at + 1;
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'"')
+                .map(|n| start + n)
                 .ok_or_else(malformed)?;
-            // An unknown tag simply does not match; it is not malformed.
-            strong.push(inner.to_owned());
+            let inner = &header[start..end];
+            if !inner
+                .bytes()
+                .all(|b| b == 0x21 || (0x23..=0x7E).contains(&b))
+            {
+                return Err(malformed());
+            }
+            tags += 1;
+            if !weak {
+                // An unknown tag simply does not match; it is not malformed.
+                strong.push(inner.to_owned());
+            }
+            at = end + 1;
+            while at < bytes.len() && is_space(bytes[at]) {
+                at += 1;
+            }
+            match bytes.get(at) {
+                None => break,
+                Some(b',') => {}
+                Some(_) => return Err(malformed()),
+            }
+        }
+        if tags == 0 {
+            return Err(malformed());
         }
         Ok(IfMatch::Tags(strong))
     }
@@ -173,6 +213,16 @@ mod tests {
         assert!(IfMatch::parse("3").is_err());
         assert!(IfMatch::parse(",,,").is_err());
         assert!(IfMatch::parse("").is_err());
+        // Commas may sit inside a tag and empty list elements around them (RFC 9110 §5.6.1).
+        let parsed = IfMatch::parse(", \"a,b\" ,, W/\"\",\"7\"").expect("valid header");
+        assert_eq!(parsed, IfMatch::Tags(vec!["a,b".into(), "7".into()]));
+        assert!(
+            IfMatch::parse("\"1\" \"2\"").is_err(),
+            "a comma between tags"
+        );
+        assert!(IfMatch::parse("\"1").is_err(), "an unclosed tag");
+        assert!(IfMatch::parse("\"a b\"").is_err(), "a space inside a tag");
+        assert!(IfMatch::parse("W/1").is_err());
     }
 
     #[test]

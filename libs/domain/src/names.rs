@@ -4,6 +4,23 @@ use std::fmt;
 
 use crate::ValidationError;
 
+/// At most `max_chars` characters as sent (before trimming), so that the limit a client reads
+/// in the API document is the one applied.
+pub(crate) fn within_length(
+    field: &str,
+    raw: &str,
+    max_chars: usize,
+) -> Result<(), ValidationError> {
+    let chars = raw.chars().count();
+    if chars > max_chars {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {max_chars} characters (got {chars})"),
+        ));
+    }
+    Ok(())
+}
+
 /// Trims, collapses inner runs of whitespace to one space, and checks length and characters.
 pub(crate) fn clean_text(
     field: &str,
@@ -16,16 +33,10 @@ pub(crate) fn clean_text(
             "must not contain control characters such as line breaks or tabs",
         ));
     }
+    within_length(field, raw, max_chars)?;
     let cleaned = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if cleaned.is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
-    }
-    let chars = cleaned.chars().count();
-    if chars > max_chars {
-        return Err(ValidationError::new(
-            field,
-            format!("must be at most {max_chars} characters (got {chars})"),
-        ));
     }
     Ok(cleaned)
 }

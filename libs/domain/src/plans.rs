@@ -24,8 +24,19 @@ pub fn line(field: &str, raw: &str, max: usize) -> Result<String, ValidationErro
 }
 
 /// A paragraph text (statements, evidence, narratives): line breaks kept, other control
-/// characters refused, trimmed, 1..=max characters.
+/// characters refused, trimmed, 1..=max characters (counted as sent).
 pub fn paragraph(field: &str, raw: &str, max: usize) -> Result<String, ValidationError> {
+    paragraph_characters(field, raw)?;
+    crate::names::within_length(field, raw, max)?;
+    let text = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    Ok(text.to_owned())
+}
+
+fn paragraph_characters(field: &str, raw: &str) -> Result<(), ValidationError> {
     if raw
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
@@ -35,22 +46,11 @@ pub fn paragraph(field: &str, raw: &str, max: usize) -> Result<String, Validatio
             "must not contain control characters other than line breaks and tabs",
         ));
     }
-    let text = raw.replace("\r\n", "\n").replace('\r', "\n");
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(ValidationError::new(field, "must not be empty"));
-    }
-    let chars = text.chars().count();
-    if chars > max {
-        return Err(ValidationError::new(
-            field,
-            format!("must be at most {max} characters (got {chars})"),
-        ));
-    }
-    Ok(text.to_owned())
+    Ok(())
 }
 
-/// An optional paragraph: blank means absent.
+/// An optional paragraph: blank means absent (a blank text is still held to the characters
+/// and the length allowed).
 pub fn optional_paragraph(
     field: &str,
     raw: Option<&str>,
@@ -58,11 +58,16 @@ pub fn optional_paragraph(
 ) -> Result<Option<String>, ValidationError> {
     match raw {
         Some(r) if !r.trim().is_empty() => paragraph(field, r, max).map(Some),
-        _ => Ok(None),
+        Some(r) => {
+            paragraph_characters(field, r)?;
+            crate::names::within_length(field, r, max).map(|()| None)
+        }
+        None => Ok(None),
     }
 }
 
-/// An optional one-line text: blank means absent.
+/// An optional one-line text: blank means absent (a blank text is still held to the
+/// characters and the length allowed).
 pub fn optional_line(
     field: &str,
     raw: Option<&str>,
@@ -70,7 +75,12 @@ pub fn optional_line(
 ) -> Result<Option<String>, ValidationError> {
     match raw {
         Some(r) if !r.trim().is_empty() => line(field, r, max).map(Some),
-        _ => Ok(None),
+        Some(r) if r.chars().any(char::is_control) => Err(ValidationError::new(
+            field,
+            "must not contain control characters such as line breaks or tabs",
+        )),
+        Some(r) => crate::names::within_length(field, r, max).map(|()| None),
+        None => Ok(None),
     }
 }
 

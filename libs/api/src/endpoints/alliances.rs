@@ -1,5 +1,5 @@
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -7,8 +7,9 @@ use uuid::Uuid;
 use pcref_app::{App, Invitee};
 use pcref_domain::{AllianceId, DisplayName, Email, Name};
 
-use super::{all_valid, etag, if_match, page, ApiTags};
+use super::{all_valid, etag, page, ApiTags};
 use crate::auth::BearerAuth;
+use crate::headers::{IdempotencyKey, RequiredIfMatch};
 use crate::problem::ApiError;
 use crate::types::{
     Alliance, AllianceChanges, AlliancePage, Invitation, MembershipPage, NewMember,
@@ -119,12 +120,10 @@ impl AlliancesApi {
         alliance_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: RequiredIfMatch,
         body: Json<AllianceChanges>,
     ) -> Result<AllianceFound, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         let (name, cycle) = all_valid(
             body.0
                 .name
@@ -188,7 +187,7 @@ impl AlliancesApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<MemberInvited, ApiError> {
         let invitee = invitee(body.0)?;
         let invited = app

@@ -1,7 +1,7 @@
 //! API clients: an organisation's OAuth2 client credentials for its own systems.
 
 use poem::web::Data;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -9,9 +9,10 @@ use uuid::Uuid;
 use pcref_app::App;
 use pcref_domain::{ApiClientId, OrganisationId};
 
-use super::{if_match, valid, ApiTags, Deleted};
+use super::{valid, ApiTags, Deleted};
 use crate::api_client_types::{ApiClientCredentials, ApiClientList, NewApiClient};
 use crate::auth::BearerAuth;
+use crate::headers::{IdempotencyKey, OptionalIfMatch};
 use crate::problem::ApiError;
 
 pub struct ApiClientsApi;
@@ -79,7 +80,7 @@ impl ApiClientsApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<ApiClientCreated, ApiError> {
         let org = OrganisationId(organisation_id.0);
         let request = valid(body.0.parse(), app.authorize_api_clients(&auth.0, org)).await?;
@@ -106,21 +107,19 @@ impl ApiClientsApi {
         &self,
         auth: BearerAuth,
         app: Data<&App>,
-        req: &poem::Request,
         api_client_id: Path<Uuid>,
         /// The client's `ETag`, such as `"1"` (optional).
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
+        if_match: OptionalIfMatch,
         /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
         /// again with the same request within 24 hours, it returns the first answer (marked
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<ApiClientRotated, ApiError> {
         let rotated = app
-            .rotate_api_client(&auth.0, ApiClientId(api_client_id.0), if_match(req)?)
+            .rotate_api_client(&auth.0, ApiClientId(api_client_id.0), if_match.0)
             .await?;
         let tag = super::etag(rotated.client.version.0);
         Ok(ApiClientRotated::Ok(Json(rotated.into()), tag))
@@ -140,14 +139,12 @@ impl ApiClientsApi {
         &self,
         auth: BearerAuth,
         app: Data<&App>,
-        req: &poem::Request,
         api_client_id: Path<Uuid>,
         /// The client's `ETag`, such as `"1"` (optional).
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
+        if_match: OptionalIfMatch,
     ) -> Result<Deleted, ApiError> {
-        app.revoke_api_client(&auth.0, ApiClientId(api_client_id.0), if_match(req)?)
+        app.revoke_api_client(&auth.0, ApiClientId(api_client_id.0), if_match.0)
             .await?;
         Ok(Deleted::NoContent)
     }

@@ -9,6 +9,7 @@ use pcref_domain::{AccessTokenId, TokenName};
 
 use super::{page, ApiTags};
 use crate::auth::{BearerAuth, OptionalBearerAuth};
+use crate::headers::IdempotencyKey;
 use crate::problem::ApiError;
 use crate::types::{
     AcceptInvitation, AcceptedInvitation, AccessTokenPage, CreatedAccessToken, Me, NewAccessToken,
@@ -78,7 +79,7 @@ impl MeApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<TokenCreated, ApiError> {
         let name = TokenName::parse(body.0.name.as_str())?;
         let created = app
@@ -138,7 +139,7 @@ impl InvitationsApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<InvitationAccepted, ApiError> {
         let body = body.0;
         let token_name =

@@ -2,7 +2,7 @@
 //! VCSE partners.
 
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -10,8 +10,9 @@ use uuid::Uuid;
 use pcref_app::App;
 use pcref_domain::{AllianceId, LearningItemId};
 
-use super::{if_match, page, record_responses, valid, ApiTags};
+use super::{page, record_responses, valid, ApiTags};
 use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
+use crate::headers::{IdempotencyKey, RequiredIfMatch};
 use crate::learning_types::{
     learning_filter, LearningItem, LearningItemChanges, LearningPage, NewLearningItem,
 };
@@ -105,7 +106,7 @@ impl LearningApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<LearningCreated, ApiError> {
         let caller = auth.caller();
         let alliance = AllianceId(alliance_id.0);
@@ -155,12 +156,10 @@ impl LearningApi {
         item_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: RequiredIfMatch,
         body: Json<LearningItemChanges>,
     ) -> Result<LearningFound, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         let id = LearningItemId(item_id.0);
         let request = valid(body.0.parse(), app.authorize_learning_change(&auth.0, id)).await?;
         let changed = app.change_learning(&auth.0, id, if_match, request).await?;

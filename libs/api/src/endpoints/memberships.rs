@@ -1,5 +1,5 @@
 use poem::web::Data;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -7,8 +7,9 @@ use uuid::Uuid;
 use pcref_app::App;
 use pcref_domain::MembershipId;
 
-use super::{if_match, ApiTags};
+use super::ApiTags;
 use crate::auth::BearerAuth;
+use crate::headers::{OptionalIfMatch, RequiredIfMatch};
 use crate::problem::ApiError;
 use crate::types::{Membership, MembershipChanges};
 
@@ -73,12 +74,10 @@ impl MembershipsApi {
         membership_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: RequiredIfMatch,
         body: Json<MembershipChanges>,
     ) -> Result<MembershipFound, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         let m = app
             .change_membership_role(
                 &auth.0,
@@ -106,11 +105,9 @@ impl MembershipsApi {
         membership_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: OptionalIfMatch,
     ) -> Result<MembershipRemoved, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         app.remove_membership(&auth.0, MembershipId(membership_id.0), if_match)
             .await?;
         Ok(MembershipRemoved::NoContent)

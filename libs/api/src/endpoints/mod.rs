@@ -33,7 +33,7 @@ pub use withheld_terms::WithheldTermsApi;
 
 use poem_openapi::Tags;
 
-use pcref_domain::{Cursor, IfMatch, PageLimit, ValidationError};
+use pcref_domain::{Cursor, PageLimit, ValidationError};
 
 use crate::problem::ApiError;
 
@@ -96,21 +96,6 @@ pub(crate) fn page(
             [c.err(), l.err()].into_iter().flatten().collect(),
         )),
     }
-}
-
-/// Reads `If-Match` from the raw request; a value that is not an entity tag is a malformed
-/// request. (The typed `Header` parameter, kept for the document, reads a value that is not
-/// visible ASCII as absent — which would turn a conditional update into an unconditional one.)
-pub(crate) fn if_match(req: &poem::Request) -> Result<Option<IfMatch>, ApiError> {
-    let Some(raw) = req.headers().get("if-match") else {
-        return Ok(None);
-    };
-    let text = raw
-        .to_str()
-        .map_err(|_| ApiError::bad_request("If-Match: must be visible ASCII, such as \"1\""))?;
-    IfMatch::parse(text)
-        .map(Some)
-        .map_err(|e: ValidationError| ApiError::bad_request(format!("{}: {}", e.field, e.message)))
 }
 
 /// Collects every field's error at once, so that a form can show them together.

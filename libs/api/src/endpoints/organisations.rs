@@ -1,5 +1,5 @@
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -8,8 +8,9 @@ use pcref_app::App;
 use pcref_domain::{AllianceId, Name, OrganisationId};
 
 use super::alliances::{invitee, MemberInvited};
-use super::{if_match, page, ApiTags};
+use super::{page, ApiTags};
 use crate::auth::BearerAuth;
+use crate::headers::{IdempotencyKey, RequiredIfMatch};
 use crate::problem::ApiError;
 use crate::types::{
     MembershipPage, NewMember, NewOrganisation, Organisation, OrganisationChanges,
@@ -97,7 +98,7 @@ impl OrganisationsApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<OrganisationCreated, ApiError> {
         let name = Name::parse(body.0.name.as_str())?;
         let org = app
@@ -146,12 +147,10 @@ impl OrganisationsApi {
         organisation_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: RequiredIfMatch,
         body: Json<OrganisationChanges>,
     ) -> Result<OrganisationFound, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         let name = body
             .0
             .name
@@ -210,7 +209,7 @@ impl OrganisationsApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<MemberInvited, ApiError> {
         let invitee = invitee(body.0)?;
         let invited = app

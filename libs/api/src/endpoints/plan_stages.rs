@@ -3,7 +3,7 @@
 //! viewers read, and to everybody else they do not exist (404).
 
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -11,8 +11,9 @@ use uuid::Uuid;
 use pcref_app::{ActionQuery, App, WorkspaceRecord};
 use pcref_domain::{ActionId, ActionStatus, GoalId, PlanId, PriorityId};
 
-use super::{if_match, page, record_responses, valid, ApiTags, Deleted};
+use super::{page, record_responses, valid, ApiTags, Deleted};
 use crate::auth::BearerAuth;
+use crate::headers::{IdempotencyKey, OptionalIfMatch, RequiredIfMatch};
 use crate::plan_types::{
     Action, ActionChanges, ActionPage, Goal, GoalChanges, GoalPage, NewAction, NewGoal,
     NewPriority, NewProgressUpdate, PostedProgressUpdate, Priority, PriorityChanges, PriorityPage,
@@ -82,7 +83,7 @@ impl PrioritiesApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<PriorityCreated, ApiError> {
         let plan = PlanId(plan_id.0);
         let draft = valid(
@@ -126,12 +127,10 @@ impl PrioritiesApi {
         priority_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: RequiredIfMatch,
         body: Json<PriorityChanges>,
     ) -> Result<PriorityFound, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         let id = PriorityId(priority_id.0);
         let patch = valid(
             body.0.parse(),
@@ -157,11 +156,9 @@ impl PrioritiesApi {
         priority_id: Path<Uuid>,
         /// The `ETag` from your last read (optional).
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: OptionalIfMatch,
     ) -> Result<Deleted, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         app.delete_priority(&auth.0, PriorityId(priority_id.0), if_match)
             .await?;
         Ok(Deleted::NoContent)
@@ -213,7 +210,7 @@ impl GoalsApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<GoalCreated, ApiError> {
         let plan = PlanId(plan_id.0);
         let draft = valid(
@@ -253,12 +250,10 @@ impl GoalsApi {
         goal_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: RequiredIfMatch,
         body: Json<GoalChanges>,
     ) -> Result<GoalFound, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         let id = GoalId(goal_id.0);
         let patch = valid(
             body.0.parse(),
@@ -284,11 +279,9 @@ impl GoalsApi {
         goal_id: Path<Uuid>,
         /// The `ETag` from your last read (optional).
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: OptionalIfMatch,
     ) -> Result<Deleted, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         app.delete_goal(&auth.0, GoalId(goal_id.0), if_match)
             .await?;
         Ok(Deleted::NoContent)
@@ -359,7 +352,7 @@ impl ActionsApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<ActionCreated, ApiError> {
         let plan = PlanId(plan_id.0);
         let (draft, status) = valid(
@@ -404,12 +397,10 @@ impl ActionsApi {
         action_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: RequiredIfMatch,
         body: Json<ActionChanges>,
     ) -> Result<ActionFound, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         let id = ActionId(action_id.0);
         let patch = valid(
             body.0.parse(),
@@ -436,11 +427,9 @@ impl ActionsApi {
         action_id: Path<Uuid>,
         /// The `ETag` from your last read (optional).
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: OptionalIfMatch,
     ) -> Result<Deleted, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         app.delete_action(&auth.0, ActionId(action_id.0), if_match)
             .await?;
         Ok(Deleted::NoContent)
@@ -495,7 +484,7 @@ impl ProgressUpdatesApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<ProgressUpdatePosted, ApiError> {
         let id = ActionId(action_id.0);
         let new = valid(

@@ -1,7 +1,7 @@
 //! Plan templates and action plans in a provider's private workspace.
 
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Enum, OpenApi, ResponseContent};
 use uuid::Uuid;
@@ -12,8 +12,9 @@ use pcref_domain::{
     PlanId, PlanStatus, TemplateId,
 };
 
-use super::{if_match, page, record_responses, valid, ApiTags, Deleted};
+use super::{page, record_responses, valid, ApiTags, Deleted};
 use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
+use crate::headers::{IdempotencyKey, OptionalIfMatch, RequiredIfMatch};
 use crate::plan_types::{
     AdoptTemplate, Fields, NewPlan, NewTemplate, Plan, PlanChanges, PlanPage, SharedTemplate,
     SharedTemplatePage, Template, TemplatePage,
@@ -116,7 +117,7 @@ impl TemplatesApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<TemplateCreated, ApiError> {
         let org = OrganisationId(organisation_id.0);
         let request = valid(
@@ -163,7 +164,7 @@ impl TemplatesApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<Json<SharedTemplate>, ApiError> {
         let shared = app
             .share_template(&auth.0, TemplateId(template_id.0))
@@ -199,7 +200,7 @@ impl TemplatesApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<TemplateCreated, ApiError> {
         let org = OrganisationId(body.0.organisation_id);
         let adopted = app
@@ -331,7 +332,7 @@ impl PlansApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<PlanCreated, ApiError> {
         let org = OrganisationId(organisation_id.0);
         let request = valid(
@@ -372,12 +373,10 @@ impl PlansApi {
         plan_id: Path<Uuid>,
         /// The `ETag` from your last read, such as `"3"`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: RequiredIfMatch,
         body: Json<PlanChanges>,
     ) -> Result<PlanFound, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         let plan_id = PlanId(plan_id.0);
         let patch = valid(
             body.0.parse(),
@@ -404,11 +403,9 @@ impl PlansApi {
         plan_id: Path<Uuid>,
         /// The `ETag` from your last read (optional).
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
-        req: &poem::Request,
+        if_match: OptionalIfMatch,
     ) -> Result<Deleted, ApiError> {
-        let if_match = if_match(req)?;
+        let if_match = if_match.0;
         app.delete_plan(&auth.0, PlanId(plan_id.0), if_match)
             .await?;
         Ok(Deleted::NoContent)

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -10,8 +10,9 @@ use uuid::Uuid;
 use pcref_app::{App, WorkspaceRecord};
 use pcref_domain::{AllianceId, PlanId, PublicationId};
 
-use super::{if_match, page, valid, ApiTags};
+use super::{page, valid, ApiTags};
 use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
+use crate::headers::{IdempotencyKey, PreviewIfMatch};
 use crate::problem::ApiError;
 use crate::publishing_types::{
     publication_filter, NewPublication, PlanPublications, PreviewRequest, Publication,
@@ -60,7 +61,7 @@ impl PublishingApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<PreviewFound, ApiError> {
         let plan = PlanId(plan_id.0);
         let (attribution, exception) = valid(
@@ -94,19 +95,17 @@ impl PublishingApi {
         &self,
         auth: BearerAuth,
         app: Data<&App>,
-        req: &poem::Request,
         plan_id: Path<Uuid>,
         /// The preview's `ETag`.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
+        if_match: PreviewIfMatch,
         body: Json<NewPublication>,
         /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
         /// again with the same request within 24 hours, it returns the first answer (marked
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<PublicationCreated, ApiError> {
         let plan = PlanId(plan_id.0);
         let request = valid(
@@ -114,9 +113,7 @@ impl PublishingApi {
             app.authorize(&auth.0, WorkspaceRecord::Plan(plan), true),
         )
         .await?;
-        let publication = app
-            .publish_plan(&auth.0, plan, if_match(req)?, request)
-            .await?;
+        let publication = app.publish_plan(&auth.0, plan, if_match.0, request).await?;
         let location = format!("/api/v1/publications/{}", publication.summary.id);
         Ok(PublicationCreated::Created(
             Json(publication.into()),
@@ -271,7 +268,7 @@ impl PublishingApi {
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         /// An answer holding a secret (token, code) is never stored: its retry answers 409.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: poem_openapi::param::Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<Json<Publication>, ApiError> {
         let id = PublicationId(publication_id.0);
         let reason = valid(body.0.parse(), app.authorize_withdrawal(&auth.0, id)).await?;

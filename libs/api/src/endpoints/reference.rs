@@ -7,6 +7,7 @@ use pcref_domain as domain;
 
 use super::ApiTags;
 use crate::plan_types::{Competency, EthnicCategory, Pillar};
+use crate::problem::PublicError;
 
 pub struct ReferenceApi;
 
@@ -21,13 +22,13 @@ impl ReferenceApi {
         method = "get",
         operation_id = "list_ethnic_categories"
     )]
-    async fn ethnic_categories(&self) -> Json<Vec<EthnicCategory>> {
-        Json(
+    async fn ethnic_categories(&self) -> Result<Json<Vec<EthnicCategory>>, PublicError> {
+        Ok(Json(
             domain::EthnicCategory::ALL
                 .iter()
                 .map(|c| (*c).into())
                 .collect(),
-        )
+        ))
     }
 
     /// Cultural competencies
@@ -39,13 +40,13 @@ impl ReferenceApi {
         method = "get",
         operation_id = "list_competencies"
     )]
-    async fn competencies(&self) -> Json<Vec<Competency>> {
-        Json(
+    async fn competencies(&self) -> Result<Json<Vec<Competency>>, PublicError> {
+        Ok(Json(
             domain::Competency::ALL
                 .iter()
                 .map(|c| (*c).into())
                 .collect(),
-        )
+        ))
     }
 
     /// PCREF pillars
@@ -56,7 +57,9 @@ impl ReferenceApi {
         method = "get",
         operation_id = "list_pillars"
     )]
-    async fn pillars(&self) -> Json<Vec<Pillar>> {
-        Json(domain::Pillar::ALL.iter().map(|p| (*p).into()).collect())
+    async fn pillars(&self) -> Result<Json<Vec<Pillar>>, PublicError> {
+        Ok(Json(
+            domain::Pillar::ALL.iter().map(|p| (*p).into()).collect(),
+        ))
     }
 }

@@ -1,7 +1,7 @@
 //! An organisation's withheld terms: the deny-list its redaction uses.
 
 use poem::web::Data;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -9,8 +9,9 @@ use uuid::Uuid;
 use pcref_app::App;
 use pcref_domain::OrganisationId;
 
-use super::{etag, if_match, valid, ApiTags};
+use super::{etag, valid, ApiTags};
 use crate::auth::BearerAuth;
+use crate::headers::RequiredIfMatch;
 use crate::problem::ApiError;
 use crate::publishing_types::{WithheldTerms, WithheldTermsChange};
 
@@ -75,18 +76,16 @@ impl WithheldTermsApi {
         &self,
         auth: BearerAuth,
         app: Data<&App>,
-        req: &poem::Request,
         organisation_id: Path<Uuid>,
         /// The list's `ETag`, `"0"` for a list never set.
         #[oai(name = "If-Match")]
-        #[allow(unused_variables)]
-        if_match_header: Header<Option<String>>,
+        if_match: RequiredIfMatch,
         body: Json<WithheldTermsChange>,
     ) -> Result<WithheldTermsFound, ApiError> {
         let org = OrganisationId(organisation_id.0);
         let terms = valid(body.0.parse(), app.authorize_withheld_terms(&auth.0, org)).await?;
         let list = app
-            .replace_withheld_terms(&auth.0, org, if_match(req)?, terms)
+            .replace_withheld_terms(&auth.0, org, if_match.0, terms)
             .await?;
         Ok(WithheldTermsFound::of(list))
     }
