@@ -9,17 +9,17 @@ use pcref_domain as domain;
 use pcref_domain::ValidationError;
 
 use crate::plan_types::{Choice, Fields};
-use crate::types::Text;
+use crate::types::{AtLeastOne, LineOf, Ruled};
 
 /// A new API client for the organisation's own systems.
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields, example)]
 pub struct NewApiClient {
     /// What people call it, such as "Community Voices CRM"; 1–100 characters.
-    pub name: Text,
+    pub name: LineOf<100>,
     /// At least one of `feedback:write`, `feedback:read`, `learning:write`, `projects:write`,
     /// `library:read`, `reports:read`.
-    pub scopes: Vec<Choice<domain::Scope>>,
+    pub scopes: Ruled<Vec<Choice<domain::Scope>>, AtLeastOne>,
 }
 
 impl Example for NewApiClient {
@@ -29,7 +29,8 @@ impl Example for NewApiClient {
             scopes: vec![
                 Choice::of(domain::Scope::FeedbackWrite),
                 Choice::of(domain::Scope::LibraryRead),
-            ],
+            ]
+            .into(),
         }
     }
 }
@@ -99,7 +100,8 @@ impl Example for ApiClient {
             scopes: vec![
                 Choice::of(domain::Scope::FeedbackWrite),
                 Choice::of(domain::Scope::LibraryRead),
-            ],
+            ]
+            .into(),
             version: 1,
             created_at: DateTime::from_timestamp(1_795_428_000, 0).unwrap_or_default(),
             rotated_at: None,

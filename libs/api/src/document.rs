@@ -4,7 +4,8 @@
 //!
 //! - A property that is neither required nor given a default is an `Option` or a
 //!   `MaybeUndefined`, which reads and writes `null`: it is `nullable` (and a nullable `enum`
-//!   lists `null`, as OpenAPI 3.0.3 asks).
+//!   lists `null`, as OpenAPI 3.0.3 asks) — but for the few fields whose `null` the domain
+//!   refuses, listed in `NOT_NULLABLE`.
 //! - poem-openapi names chrono's `NaiveDate` format `naive-date`; it reads and writes an RFC 3339
 //!   full-date, which OpenAPI calls `date`.
 //! - poem-openapi gives an operation's OAuth2 scopes to every scheme the operation accepts;
@@ -210,8 +211,18 @@ fn for_each_object_schema(node: &mut Json, f: &mut impl FnMut(&mut Json)) {
     }
 }
 
+/// Optional properties whose `null` is refused with 422 (schema, property).
+const NOT_NULLABLE: [(&str, &str); 1] = [
+    // A goal's deadline can be changed, not removed.
+    ("GoalChanges", "deadline"),
+];
+
 fn mark_nullable(document: &mut Json) {
     for_each_object_schema(document, &mut |schema| {
+        let title = schema
+            .get("title")
+            .and_then(Json::as_str)
+            .map(str::to_owned);
         let required: BTreeSet<String> = match schema.get("required") {
             Some(Json::Array(names)) => names
                 .iter()
@@ -224,7 +235,10 @@ fn mark_nullable(document: &mut Json) {
             return;
         };
         for (name, property) in properties.iter_mut() {
-            if required.contains(name) || property.get("default").is_some() {
+            if required.contains(name)
+                || property.get("default").is_some()
+                || NOT_NULLABLE.contains(&(title.as_deref().unwrap_or_default(), name.as_str()))
+            {
                 continue;
             }
             property.set("nullable", Json::Bool(true));
@@ -354,5 +368,16 @@ mod tests {
         let a = text.find("\"a\"").expect("a");
         assert!(b < a, "properties keep their order");
         assert!(text.find("\"openapi\"") < text.find("\"paths\""));
+    }
+
+    #[test]
+    fn the_exceptions_name_real_properties() {
+        let document: serde_json::Value =
+            serde_json::from_str(&crate::openapi_json()).expect("JSON");
+        for (schema, property) in NOT_NULLABLE {
+            let found = &document["components"]["schemas"][schema]["properties"][property];
+            assert!(found.is_object(), "{schema}.{property} is in the document");
+            assert_eq!(found.get("nullable"), None, "{schema}.{property}");
+        }
     }
 }

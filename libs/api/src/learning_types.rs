@@ -13,7 +13,9 @@ use crate::plan_types::{Choice, Fields};
 use crate::publishing_types::{
     ethnic_filters, redactions, search_words, warnings, Redaction, Warning,
 };
-use crate::types::{OrganisationKind, Text};
+use crate::types::{
+    AtLeastOne, EthnicCode, LineOf, OrganisationKind, ParagraphOf, Ruled, SearchWords, Text,
+};
 
 // ---- requests -----------------------------------------------------------------------------
 
@@ -25,21 +27,21 @@ use crate::types::{OrganisationKind, Text};
 #[oai(deny_unknown_fields, example)]
 pub struct NewLearningItem {
     /// 1–200 characters.
-    pub title: Text,
+    pub title: LineOf<200>,
     /// At least one: `finance`, `quality_improvement`, `safety`,
     /// `community_trust_and_engagement`, `recruitment_and_retention`.
-    pub categories: Vec<Choice<domain::LearningCategory>>,
+    pub categories: Ruled<Vec<Choice<domain::LearningCategory>>, AtLeastOne>,
     /// The cultural competencies the case study shows (see
     /// `/api/v1/reference/competencies`); may be empty.
     pub competencies: Vec<Choice<domain::Competency>>,
     /// The specific ethnic groups it is about, as NHS ethnic category codes; may be empty
     /// when it is not about particular groups. Umbrella terms such as "BAME" and broad groups
     /// are refused: name the groups.
-    pub ethnic_categories: Vec<Text>,
+    pub ethnic_categories: Vec<Ruled<Text, EthnicCode>>,
     /// What was done; up to 10,000 characters.
-    pub summary: Text,
+    pub summary: ParagraphOf<10_000>,
     /// Reflections, learning and outcomes; up to 10,000 characters.
-    pub reflections: Text,
+    pub reflections: ParagraphOf<10_000>,
     /// `named`, or `anonymous` to appear as "A provider in <alliance>" ("A partner in
     /// <alliance>" for a VCSE organisation).
     pub attribution: Choice<domain::Attribution>,
@@ -55,8 +57,8 @@ pub struct NewLearningItem {
     pub acknowledge_warnings: Option<bool>,
 }
 
-fn texts(list: &[Text]) -> Vec<&str> {
-    list.iter().map(Text::as_str).collect()
+fn texts<T: AsRef<str>>(list: &[T]) -> Vec<&str> {
+    list.iter().map(AsRef::as_ref).collect()
 }
 
 fn choices<T: crate::plan_types::ChoiceSet>(
@@ -128,13 +130,13 @@ impl NewLearningItem {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields, example)]
 pub struct LearningItemChanges {
-    pub title: Option<Text>,
+    pub title: Option<LineOf<200>>,
     /// At least one.
-    pub categories: Option<Vec<Choice<domain::LearningCategory>>>,
+    pub categories: Option<Ruled<Vec<Choice<domain::LearningCategory>>, AtLeastOne>>,
     pub competencies: Option<Vec<Choice<domain::Competency>>>,
-    pub ethnic_categories: Option<Vec<Text>>,
-    pub summary: Option<Text>,
-    pub reflections: Option<Text>,
+    pub ethnic_categories: Option<Vec<Ruled<Text, EthnicCode>>>,
+    pub summary: Option<ParagraphOf<10_000>>,
+    pub reflections: Option<ParagraphOf<10_000>>,
     pub attribution: Option<Choice<domain::Attribution>>,
     pub publication_id: MaybeUndefined<Uuid>,
     /// Only with a `publication_id` (sent now or set before).
@@ -160,7 +162,12 @@ impl LearningItemChanges {
                 .map(|t| domain::learning_title("title", t.as_str()))
                 .transpose(),
         );
-        let categories = f.take(self.categories.as_deref().map(categories).transpose());
+        let categories = f.take(
+            self.categories
+                .as_deref()
+                .map(|l| categories(l))
+                .transpose(),
+        );
         let competencies = f.take(self.competencies.as_deref().map(competencies).transpose());
         let groups = f.take(
             self.ethnic_categories
@@ -326,7 +333,7 @@ crate::types::page_type!(
 /// broad groups are read in any case; an umbrella term is refused with the same guidance as
 /// in a priority area.
 pub(crate) fn learning_filter(
-    q: Option<String>,
+    q: Option<SearchWords>,
     category: Option<String>,
     ethnic_category: Option<String>,
     broad_group: Option<String>,
@@ -371,7 +378,8 @@ impl Example for NewLearningItem {
             categories: vec![
                 Choice::of(domain::LearningCategory::CommunityTrustAndEngagement),
                 Choice::of(domain::LearningCategory::Safety),
-            ],
+            ]
+            .into(),
             competencies: vec![
                 Choice::of(domain::Competency::CoProduction),
                 Choice::of(domain::Competency::PartnershipWorking),

@@ -16,7 +16,10 @@ use uuid::Uuid;
 use pcref_domain as domain;
 use pcref_domain::ValidationError;
 
-use crate::types::Text;
+use crate::types::{
+    any_case, AtLeastOne, EthnicCode, EvidenceUrl, LineOf, Mandatory, OptionalLineOf,
+    OptionalParagraphOf, ParagraphOf, PlanDate, Rule, Ruled, Text,
+};
 
 // ---- closed sets --------------------------------------------------------------------------
 
@@ -57,6 +60,36 @@ choice_set!(
     domain::FeedbackStatus,
     domain::FeedbackView
 );
+
+/// `OneOf<T>`: one of the set's values, exactly (a query filter).
+pub struct OneOf<T>(PhantomData<T>);
+
+impl<T: ChoiceSet> Rule for OneOf<T> {
+    fn apply(schema: &mut MetaSchema) {
+        schema.enum_items = T::values().into_iter().map(Value::from).collect();
+    }
+}
+
+/// `TrimmedOneOf<T>`: one of the set's values, spaces around it allowed, blank for none (the
+/// plan list's filters).
+pub struct TrimmedOneOf<T>(PhantomData<T>);
+
+impl<T: ChoiceSet> Rule for TrimmedOneOf<T> {
+    fn apply(schema: &mut MetaSchema) {
+        schema.pattern = Some(format!(r"^[ \t]*({})?[ \t]*$", T::values().join("|")));
+    }
+}
+
+/// `AnyCaseOneOf<T>`: one of the set's values in either case, spaces around it allowed (the
+/// libraries' broad group filter).
+pub struct AnyCaseOneOf<T>(PhantomData<T>);
+
+impl<T: ChoiceSet> Rule for AnyCaseOneOf<T> {
+    fn apply(schema: &mut MetaSchema) {
+        let values: Vec<String> = T::values().into_iter().map(any_case).collect();
+        schema.pattern = Some(format!(r"^[ \t]*({})[ \t]*$", values.join("|")));
+    }
+}
 
 /// A value of a closed set. The document lists the values; a request with another value is
 /// answered 422 naming the field and the values allowed (not 400), like every other rule.
@@ -160,37 +193,41 @@ fn para(field: &str, t: &Text) -> Result<String, ValidationError> {
     domain::paragraph(field, t.as_str(), domain::MAX_PARAGRAPH)
 }
 
-fn opt_para(field: &str, t: &Option<Text>) -> Result<Option<String>, ValidationError> {
-    domain::optional_paragraph(field, t.as_ref().map(Text::as_str), domain::MAX_PARAGRAPH)
+fn opt_para<T: AsRef<str>>(field: &str, t: &Option<T>) -> Result<Option<String>, ValidationError> {
+    domain::optional_paragraph(field, t.as_ref().map(AsRef::as_ref), domain::MAX_PARAGRAPH)
 }
 
-fn opt_line(field: &str, t: &Option<Text>, max: usize) -> Result<Option<String>, ValidationError> {
-    domain::optional_line(field, t.as_ref().map(Text::as_str), max)
+fn opt_line<T: AsRef<str>>(
+    field: &str,
+    t: &Option<T>,
+    max: usize,
+) -> Result<Option<String>, ValidationError> {
+    domain::optional_line(field, t.as_ref().map(AsRef::as_ref), max)
 }
 
 /// A nullable field of a patch: absent → unchanged, `null` (or blank) → cleared.
-fn patch_para(
+fn patch_para<T: AsRef<str>>(
     field: &str,
-    t: &MaybeUndefined<Text>,
+    t: &MaybeUndefined<T>,
 ) -> Result<Option<Option<String>>, ValidationError> {
     match t {
         MaybeUndefined::Undefined => Ok(None),
         MaybeUndefined::Null => Ok(Some(None)),
         MaybeUndefined::Value(v) => {
-            domain::optional_paragraph(field, Some(v.as_str()), domain::MAX_PARAGRAPH).map(Some)
+            domain::optional_paragraph(field, Some(v.as_ref()), domain::MAX_PARAGRAPH).map(Some)
         }
     }
 }
 
-fn patch_line(
+fn patch_line<T: AsRef<str>>(
     field: &str,
-    t: &MaybeUndefined<Text>,
+    t: &MaybeUndefined<T>,
     max: usize,
 ) -> Result<Option<Option<String>>, ValidationError> {
     match t {
         MaybeUndefined::Undefined => Ok(None),
         MaybeUndefined::Null => Ok(Some(None)),
-        MaybeUndefined::Value(v) => domain::optional_line(field, Some(v.as_str()), max).map(Some),
+        MaybeUndefined::Value(v) => domain::optional_line(field, Some(v.as_ref()), max).map(Some),
     }
 }
 
@@ -202,29 +239,35 @@ fn patch_value<T: Clone>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
-fn day(field: &str, d: Option<NaiveDate>) -> Result<Option<NaiveDate>, ValidationError> {
-    d.map(|d| domain::plan_date(field, d)).transpose()
+/// A date a request sends.
+pub(crate) type Date = Ruled<NaiveDate, PlanDate>;
+
+fn day(field: &str, d: &Option<Date>) -> Result<Option<NaiveDate>, ValidationError> {
+    d.as_ref()
+        .map(|d| domain::plan_date(field, d.0))
+        .transpose()
 }
 
 fn patch_day(
     field: &str,
-    d: &MaybeUndefined<NaiveDate>,
+    d: &MaybeUndefined<Date>,
 ) -> Result<Option<Option<NaiveDate>>, ValidationError> {
     match patch_value(d) {
-        Some(Some(d)) => domain::plan_date(field, d).map(|d| Some(Some(d))),
-        other => Ok(other),
+        Some(Some(d)) => domain::plan_date(field, d.0).map(|d| Some(Some(d))),
+        Some(None) => Ok(Some(None)),
+        None => Ok(None),
     }
 }
 
-fn texts(list: &[Text]) -> Vec<&str> {
-    list.iter().map(Text::as_str).collect()
+fn texts<T: AsRef<str>>(list: &[T]) -> Vec<&str> {
+    list.iter().map(AsRef::as_ref).collect()
 }
 
 fn choices<T: ChoiceSet>(list: &[Choice<T>]) -> Vec<&str> {
     list.iter().map(|c| c.raw.as_str()).collect()
 }
 
-fn lead_name(field: &str, t: &Option<Text>) -> Result<Option<String>, ValidationError> {
+fn lead_name<T: AsRef<str>>(field: &str, t: &Option<T>) -> Result<Option<String>, ValidationError> {
     opt_line(field, t, domain::MAX_NAME)
 }
 
@@ -490,8 +533,8 @@ impl From<domain::Template> for Template {
 pub struct NewTemplate {
     pub from_plan_id: Uuid,
     /// 1–200 characters.
-    pub name: Text,
-    pub description: Option<Text>,
+    pub name: LineOf<200>,
+    pub description: Option<OptionalParagraphOf<10_000>>,
 }
 
 impl NewTemplate {
@@ -577,18 +620,18 @@ impl From<domain::Plan> for Plan {
 #[oai(deny_unknown_fields, example)]
 pub struct NewPlan {
     /// 1–200 characters.
-    pub title: Text,
+    pub title: LineOf<200>,
     /// The service or directorate the plan covers; 1–200 characters.
-    pub service: Text,
+    pub service: LineOf<200>,
     /// Copy this template's stages (and, for a saved template, its priorities, goals and actions).
     pub template_id: Option<Uuid>,
     /// An active member of the provider; the creator unless given.
     pub owner_user_id: Option<Uuid>,
     /// `draft` unless given.
     pub status: Option<Choice<domain::PlanStatus>>,
-    pub period_starts_on: Option<NaiveDate>,
+    pub period_starts_on: Option<Date>,
     /// On or after `period_starts_on`.
-    pub period_ends_on: Option<NaiveDate>,
+    pub period_ends_on: Option<Date>,
 }
 
 impl NewPlan {
@@ -601,8 +644,8 @@ impl NewPlan {
                 .as_ref()
                 .map_or(Ok(domain::PlanStatus::Draft), |s| s.parse("status")),
         );
-        let starts = f.take(day("period_starts_on", self.period_starts_on));
-        let ends = f.take(day("period_ends_on", self.period_ends_on));
+        let starts = f.take(day("period_starts_on", &self.period_starts_on));
+        let ends = f.take(day("period_ends_on", &self.period_ends_on));
         f.take(domain::ordered_dates(
             "period_starts_on",
             starts.flatten(),
@@ -631,12 +674,12 @@ impl NewPlan {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields, example)]
 pub struct PlanChanges {
-    pub title: Option<Text>,
-    pub service: Option<Text>,
+    pub title: Option<LineOf<200>>,
+    pub service: Option<LineOf<200>>,
     pub owner_user_id: MaybeUndefined<Uuid>,
     pub status: Option<Choice<domain::PlanStatus>>,
-    pub period_starts_on: MaybeUndefined<NaiveDate>,
-    pub period_ends_on: MaybeUndefined<NaiveDate>,
+    pub period_starts_on: MaybeUndefined<Date>,
+    pub period_ends_on: MaybeUndefined<Date>,
 }
 
 impl PlanChanges {
@@ -714,14 +757,14 @@ impl From<domain::Priority> for Priority {
 pub struct NewPriority {
     /// The priority, such as "Reduce the over-representation of Black Caribbean men in
     /// detentions under the Mental Health Act". Up to 10,000 characters.
-    pub statement: Text,
+    pub statement: ParagraphOf<10_000>,
     /// Specific NHS ethnic category codes, at least one. Umbrella terms such as "BAME" and
     /// broad groups such as "asian" are refused: name the groups.
-    pub ethnic_categories: Vec<Text>,
-    pub service_area: Option<Text>,
-    pub evidence: Option<Text>,
+    pub ethnic_categories: Ruled<Vec<Ruled<Text, EthnicCode>>, AtLeastOne>,
+    pub service_area: Option<OptionalLineOf<200>>,
+    pub evidence: Option<OptionalParagraphOf<10_000>>,
     pub communities_consulted: bool,
-    pub consultation_notes: Option<Text>,
+    pub consultation_notes: Option<OptionalParagraphOf<10_000>>,
 }
 
 impl NewPriority {
@@ -754,12 +797,12 @@ impl NewPriority {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields, example)]
 pub struct PriorityChanges {
-    pub statement: Option<Text>,
-    pub ethnic_categories: Option<Vec<Text>>,
-    pub service_area: MaybeUndefined<Text>,
-    pub evidence: MaybeUndefined<Text>,
+    pub statement: Option<ParagraphOf<10_000>>,
+    pub ethnic_categories: Option<Ruled<Vec<Ruled<Text, EthnicCode>>, AtLeastOne>>,
+    pub service_area: MaybeUndefined<OptionalLineOf<200>>,
+    pub evidence: MaybeUndefined<OptionalParagraphOf<10_000>>,
     pub communities_consulted: Option<bool>,
-    pub consultation_notes: MaybeUndefined<Text>,
+    pub consultation_notes: MaybeUndefined<OptionalParagraphOf<10_000>>,
 }
 
 impl PriorityChanges {
@@ -841,16 +884,16 @@ impl From<domain::Goal> for Goal {
 #[oai(deny_unknown_fields, example)]
 pub struct NewGoal {
     /// What will change.
-    pub statement: Text,
+    pub statement: ParagraphOf<10_000>,
     /// How the change is measured.
-    pub measure: Text,
+    pub measure: ParagraphOf<10_000>,
     /// Where the measure stands now; omit when the goal is to establish it.
-    pub baseline: Option<Text>,
-    pub target: Text,
+    pub baseline: Option<OptionalParagraphOf<10_000>>,
+    pub target: ParagraphOf<10_000>,
     /// Required: a SMART goal is time-bound.
-    pub deadline: Option<NaiveDate>,
+    pub deadline: Ruled<Option<Date>, Mandatory>,
     /// At least one (see `/api/v1/reference/competencies`).
-    pub competencies: Vec<Choice<domain::Competency>>,
+    pub competencies: Ruled<Vec<Choice<domain::Competency>>, AtLeastOne>,
     pub pillar: Choice<domain::Pillar>,
 }
 
@@ -866,7 +909,7 @@ impl NewGoal {
             &choices(&self.competencies),
         ));
         let pillar = f.take(self.pillar.parse("pillar"));
-        let deadline = f.take(day("deadline", self.deadline));
+        let deadline = f.take(day("deadline", &self.deadline));
         if self.deadline.is_none() {
             f.take::<()>(Err(ValidationError::new(
                 "deadline",
@@ -889,13 +932,13 @@ impl NewGoal {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields, example)]
 pub struct GoalChanges {
-    pub statement: Option<Text>,
-    pub measure: Option<Text>,
-    pub baseline: MaybeUndefined<Text>,
-    pub target: Option<Text>,
+    pub statement: Option<ParagraphOf<10_000>>,
+    pub measure: Option<ParagraphOf<10_000>>,
+    pub baseline: MaybeUndefined<OptionalParagraphOf<10_000>>,
+    pub target: Option<ParagraphOf<10_000>>,
     /// A new deadline; it cannot be removed.
-    pub deadline: MaybeUndefined<NaiveDate>,
-    pub competencies: Option<Vec<Choice<domain::Competency>>>,
+    pub deadline: MaybeUndefined<Date>,
+    pub competencies: Option<Ruled<Vec<Choice<domain::Competency>>, AtLeastOne>>,
     pub pillar: Option<Choice<domain::Pillar>>,
 }
 
@@ -1011,16 +1054,16 @@ pub struct NewAction {
     /// A priority area of the same plan.
     pub priority_id: Uuid,
     /// The actions required.
-    pub description: Text,
+    pub description: ParagraphOf<10_000>,
     /// How impact or progress is measured.
-    pub measure: Option<Text>,
-    pub expected_outcome: Option<Text>,
-    pub starts_on: Option<NaiveDate>,
+    pub measure: Option<OptionalParagraphOf<10_000>>,
+    pub expected_outcome: Option<OptionalParagraphOf<10_000>>,
+    pub starts_on: Option<Date>,
     /// On or after `starts_on`.
-    pub ends_on: Option<NaiveDate>,
-    pub lead_name: Option<Text>,
-    pub lead_role: Option<Text>,
-    pub cost_implications: Option<Text>,
+    pub ends_on: Option<Date>,
+    pub lead_name: Option<OptionalLineOf<200>>,
+    pub lead_role: Option<OptionalLineOf<200>>,
+    pub cost_implications: Option<OptionalParagraphOf<10_000>>,
     /// `not_started` unless given; afterwards progress updates set it.
     pub status: Option<Choice<domain::ActionStatus>>,
 }
@@ -1041,8 +1084,8 @@ impl NewAction {
                 .as_ref()
                 .map_or(Ok(domain::ActionStatus::NotStarted), |s| s.parse("status")),
         );
-        let starts = f.take(day("starts_on", self.starts_on));
-        let ends = f.take(day("ends_on", self.ends_on));
+        let starts = f.take(day("starts_on", &self.starts_on));
+        let ends = f.take(day("ends_on", &self.ends_on));
         f.take(domain::ordered_dates(
             "starts_on",
             starts.flatten(),
@@ -1072,14 +1115,14 @@ impl NewAction {
 #[oai(deny_unknown_fields, example)]
 pub struct ActionChanges {
     pub priority_id: Option<Uuid>,
-    pub description: Option<Text>,
-    pub measure: MaybeUndefined<Text>,
-    pub expected_outcome: MaybeUndefined<Text>,
-    pub starts_on: MaybeUndefined<NaiveDate>,
-    pub ends_on: MaybeUndefined<NaiveDate>,
-    pub lead_name: MaybeUndefined<Text>,
-    pub lead_role: MaybeUndefined<Text>,
-    pub cost_implications: MaybeUndefined<Text>,
+    pub description: Option<ParagraphOf<10_000>>,
+    pub measure: MaybeUndefined<OptionalParagraphOf<10_000>>,
+    pub expected_outcome: MaybeUndefined<OptionalParagraphOf<10_000>>,
+    pub starts_on: MaybeUndefined<Date>,
+    pub ends_on: MaybeUndefined<Date>,
+    pub lead_name: MaybeUndefined<OptionalLineOf<200>>,
+    pub lead_role: MaybeUndefined<OptionalLineOf<200>>,
+    pub cost_implications: MaybeUndefined<OptionalParagraphOf<10_000>>,
 }
 
 impl ActionChanges {
@@ -1160,13 +1203,13 @@ impl From<domain::ProgressUpdate> for ProgressUpdate {
 #[oai(deny_unknown_fields, example)]
 pub struct NewProgressUpdate {
     /// The date the update reports on: today unless given; not in the future.
-    pub reported_on: Option<NaiveDate>,
+    pub reported_on: Option<Date>,
     /// The action's status as of this update; the action takes the status of its latest update.
     pub status: Choice<domain::ActionStatus>,
     pub rag: Choice<domain::Rag>,
-    pub narrative: Text,
+    pub narrative: ParagraphOf<10_000>,
     /// An absolute http(s) link to the evidence.
-    pub evidence_url: Option<Text>,
+    pub evidence_url: Option<Ruled<Text, EvidenceUrl>>,
 }
 
 impl NewProgressUpdate {
@@ -1176,7 +1219,7 @@ impl NewProgressUpdate {
         let rag = f.take(self.rag.parse("rag"));
         let narrative = f.take(para("narrative", &self.narrative));
         let today = chrono::Utc::now().date_naive();
-        let reported_on = f.take(day("reported_on", self.reported_on).and_then(|d| {
+        let reported_on = f.take(day("reported_on", &self.reported_on).and_then(|d| {
             d.map(|d| domain::reported_on("reported_on", d, today))
                 .transpose()
         }));
@@ -1394,8 +1437,8 @@ impl Example for NewPlan {
             template_id: Some(examples::TEMPLATE),
             owner_user_id: None,
             status: None,
-            period_starts_on: Some(examples::date("2026-04-01")),
-            period_ends_on: Some(examples::date("2027-03-31")),
+            period_starts_on: Some(examples::date("2026-04-01").into()),
+            period_ends_on: Some(examples::date("2027-03-31").into()),
         }
     }
 }
@@ -1435,7 +1478,7 @@ impl Example for NewPriority {
     fn example() -> Self {
         NewPriority {
             statement: "Improve access to talking therapies for South Asian men".into(),
-            ethnic_categories: vec!["H".into(), "J".into(), "K".into()],
+            ethnic_categories: vec!["H".into(), "J".into(), "K".into()].into(),
             service_area: Some("NHS Talking Therapies".into()),
             evidence: Some("Referral rates a third of the local population share".into()),
             communities_consulted: true,
@@ -1448,7 +1491,7 @@ impl Example for PriorityChanges {
     fn example() -> Self {
         PriorityChanges {
             statement: None,
-            ethnic_categories: Some(vec!["H".into(), "J".into(), "K".into(), "L".into()]),
+            ethnic_categories: Some(vec!["H".into(), "J".into(), "K".into(), "L".into()].into()),
             service_area: MaybeUndefined::Undefined,
             evidence: MaybeUndefined::Undefined,
             communities_consulted: None,
@@ -1486,8 +1529,8 @@ impl Example for NewGoal {
             measure: "Referrals per 100,000 South Asian men aged 18–64".into(),
             baseline: Some("210 (2025/26)".into()),
             target: "320".into(),
-            deadline: Some(examples::date("2027-03-31")),
-            competencies: vec![Choice::of(domain::Competency::CoProduction)],
+            deadline: Ruled::new(Some(examples::date("2027-03-31").into())),
+            competencies: vec![Choice::of(domain::Competency::CoProduction)].into(),
             pillar: Choice::of(domain::Pillar::Data),
         }
     }
@@ -1539,8 +1582,8 @@ impl Example for NewAction {
             description: "Co-design outreach sessions with local community organisations".into(),
             measure: Some("Sessions held; referrals from attendees".into()),
             expected_outcome: Some("Referrals up by half within a year".into()),
-            starts_on: Some(examples::date("2026-04-01")),
-            ends_on: Some(examples::date("2026-12-31")),
+            starts_on: Some(examples::date("2026-04-01").into()),
+            ends_on: Some(examples::date("2026-12-31").into()),
             lead_name: Some("Amina Khan".into()),
             lead_role: Some("Head of Psychological Therapies".into()),
             cost_implications: Some("£4,000 for venues and interpreters".into()),
@@ -1557,7 +1600,7 @@ impl Example for ActionChanges {
             measure: MaybeUndefined::Undefined,
             expected_outcome: MaybeUndefined::Undefined,
             starts_on: MaybeUndefined::Undefined,
-            ends_on: MaybeUndefined::Value(examples::date("2027-01-31")),
+            ends_on: MaybeUndefined::Value(examples::date("2027-01-31").into()),
             lead_name: MaybeUndefined::Null,
             lead_role: MaybeUndefined::Undefined,
             cost_implications: MaybeUndefined::Undefined,
@@ -1591,7 +1634,7 @@ impl Example for ProgressUpdate {
 impl Example for NewProgressUpdate {
     fn example() -> Self {
         NewProgressUpdate {
-            reported_on: Some(examples::date("2026-10-15")),
+            reported_on: Some(examples::date("2026-10-15").into()),
             status: Choice::of(domain::ActionStatus::OnTrack),
             rag: Choice::of(domain::Rag::Green),
             narrative: "Three sessions held with 58 attendees.".into(),

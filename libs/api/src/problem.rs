@@ -246,6 +246,7 @@ impl From<AppError> for ApiError {
                 StatusCode::NOT_FOUND,
                 format!("no {what} with this id exists, or you cannot see it"),
             )),
+            AppError::UnknownCode(why) => ApiError::NotFound(problem(StatusCode::NOT_FOUND, why)),
             AppError::Conflict(why) => ApiError::Conflict(problem(StatusCode::CONFLICT, why)),
             AppError::PreconditionRequired => ApiError::PreconditionRequired(problem(
                 StatusCode::PRECONDITION_REQUIRED,

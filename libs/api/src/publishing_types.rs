@@ -11,7 +11,7 @@ use pcref_domain as domain;
 use pcref_domain::ValidationError;
 
 use crate::plan_types::{Choice, Fields};
-use crate::types::Text;
+use crate::types::{OptionalParagraphOf, Ruled, SearchWords, Text, WithheldTerm};
 
 // ---- redaction report ---------------------------------------------------------------------
 
@@ -221,7 +221,7 @@ pub struct PreviewRequest {
     pub attribution: Option<Choice<domain::Attribution>>,
     /// The reason to be published with the plan, when a priority area's communities were not
     /// consulted; previewed (and redacted) like the rest.
-    pub consultation_exception: Option<Text>,
+    pub consultation_exception: Option<OptionalParagraphOf<2_000>>,
 }
 
 impl Example for PreviewRequest {
@@ -233,10 +233,10 @@ impl Example for PreviewRequest {
     }
 }
 
-fn consultation_exception(t: &Option<Text>) -> Result<Option<String>, ValidationError> {
+fn consultation_exception<T: AsRef<str>>(t: &Option<T>) -> Result<Option<String>, ValidationError> {
     domain::optional_paragraph(
         "consultation_exception",
-        t.as_ref().map(Text::as_str),
+        t.as_ref().map(AsRef::as_ref),
         domain::MAX_CONSULTATION_EXCEPTION,
     )
 }
@@ -294,7 +294,7 @@ pub struct NewPublication {
     pub acknowledge_warnings: Option<bool>,
     /// Required when a priority area says the affected communities were not consulted:
     /// why the plan is published anyway (published with it).
-    pub consultation_exception: Option<Text>,
+    pub consultation_exception: Option<OptionalParagraphOf<2_000>>,
 }
 
 impl Example for NewPublication {
@@ -325,7 +325,7 @@ impl NewPublication {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields, example)]
 pub struct WithdrawRequest {
-    pub reason: Option<Text>,
+    pub reason: Option<OptionalParagraphOf<10_000>>,
 }
 
 impl Example for WithdrawRequest {
@@ -340,7 +340,7 @@ impl WithdrawRequest {
     pub fn parse(&self) -> Result<Option<String>, Vec<ValidationError>> {
         domain::optional_paragraph(
             "reason",
-            self.reason.as_ref().map(Text::as_str),
+            self.reason.as_ref().map(AsRef::as_ref),
             domain::MAX_PARAGRAPH,
         )
         .map_err(|e| vec![e])
@@ -485,7 +485,7 @@ pub struct PlanPublications {
 /// The library's query parameters, parsed; every bad one is reported at once.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn publication_filter(
-    q: Option<String>,
+    q: Option<SearchWords>,
     ethnic_category: Option<String>,
     broad_group: Option<String>,
     competency: Option<String>,
@@ -577,11 +577,8 @@ pub(crate) fn ethnic_filters(
 }
 
 /// Words to search for, as the plan list reads them: blank means no search.
-pub(crate) fn search_words(q: Option<String>) -> Result<Option<String>, ValidationError> {
-    match q.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(q) => domain::line("q", q, domain::MAX_TITLE).map(Some),
-    }
+pub(crate) fn search_words(q: Option<SearchWords>) -> Result<Option<String>, ValidationError> {
+    domain::optional_line("q", q.as_deref().map(String::as_str), domain::MAX_TITLE)
 }
 
 // ---- withheld terms -----------------------------------------------------------------------
@@ -625,7 +622,7 @@ impl Example for WithheldTerms {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields, example)]
 pub struct WithheldTermsChange {
-    pub terms: Vec<Text>,
+    pub terms: Vec<Ruled<Text, WithheldTerm>>,
 }
 
 impl Example for WithheldTermsChange {
@@ -642,7 +639,7 @@ impl Example for WithheldTermsChange {
 
 impl WithheldTermsChange {
     pub fn parse(&self) -> Result<Vec<String>, Vec<ValidationError>> {
-        let raw: Vec<&str> = self.terms.iter().map(Text::as_str).collect();
+        let raw: Vec<&str> = self.terms.iter().map(AsRef::as_ref).collect();
         pcref_app::clean_withheld_terms(&raw)
     }
 }

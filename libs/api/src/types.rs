@@ -1,10 +1,14 @@
 //! Request and response bodies, and their conversion to and from the domain's types.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
-use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
-use poem_openapi::types::{Example, ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::types::{
+    Example, ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type,
+};
 use poem_openapi::{Enum, Object};
 use serde_json::Value;
 use uuid::Uuid;
@@ -28,6 +32,12 @@ impl Text {
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
         Text(s.to_owned())
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
     }
 }
 
@@ -67,6 +77,391 @@ impl ParseFromJSON for Text {
 impl ToJSON for Text {
     fn to_json(&self) -> Option<Value> {
         Some(Value::String(self.0.clone()))
+    }
+}
+
+// ---- documented rules ---------------------------------------------------------------------
+
+/// A rule a request value must follow, as the document states it (a length, a pattern, a
+/// range, required). The value is still read as its Rust type and checked by the domain,
+/// which answers 422 naming the field, like every other rule: the document says what the
+/// domain checks, so that a client (or a test generating requests from the document) knows.
+pub trait Rule: Send + Sync + 'static {
+    /// Whether the field is required, when the rule says more than the type (a field read as
+    /// `Option` so that its absence is answered 422 with the others).
+    const REQUIRED: Option<bool> = None;
+
+    fn apply(schema: &mut MetaSchema);
+}
+
+/// A value read as `T`, documented with `R`.
+pub struct Ruled<T, R>(pub T, PhantomData<R>);
+
+impl<T, R> Ruled<T, R> {
+    pub fn new(value: T) -> Self {
+        Ruled(value, PhantomData)
+    }
+
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: fmt::Debug, R> fmt::Debug for Ruled<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T: Clone, R> Clone for Ruled<T, R> {
+    fn clone(&self) -> Self {
+        Ruled::new(self.0.clone())
+    }
+}
+
+impl<T: PartialEq, R> PartialEq for Ruled<T, R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<T, R> std::ops::Deref for Ruled<T, R> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T, R> From<T> for Ruled<T, R> {
+    fn from(value: T) -> Self {
+        Ruled::new(value)
+    }
+}
+
+impl<R> From<&str> for Ruled<Text, R> {
+    fn from(s: &str) -> Self {
+        Ruled::new(Text::from(s))
+    }
+}
+
+impl<R> AsRef<str> for Ruled<Text, R> {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl<T: Type, R: Rule> Type for Ruled<T, R> {
+    const IS_REQUIRED: bool = match R::REQUIRED {
+        Some(required) => required,
+        None => T::IS_REQUIRED,
+    };
+    type RawValueType = T::RawValueType;
+    type RawElementValueType = T::RawElementValueType;
+
+    fn name() -> Cow<'static, str> {
+        T::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        match T::schema_ref() {
+            // Applied to the schema itself: `merge` would drop some keywords (`enum`).
+            MetaSchemaRef::Inline(mut schema) => {
+                R::apply(&mut schema);
+                MetaSchemaRef::Inline(schema)
+            }
+            reference => {
+                let mut patch = MetaSchema::ANY;
+                R::apply(&mut patch);
+                reference.merge(patch)
+            }
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        self.0.as_raw_value()
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        self.0.raw_element_iter()
+    }
+}
+
+impl<T: ParseFromJSON, R: Rule> ParseFromJSON for Ruled<T, R> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        T::parse_from_json(value)
+            .map(Ruled::new)
+            .map_err(ParseError::propagate)
+    }
+}
+
+impl<T: ToJSON, R: Rule> ToJSON for Ruled<T, R> {
+    fn to_json(&self) -> Option<Value> {
+        self.0.to_json()
+    }
+}
+
+impl<T: ParseFromParameter, R: Rule> ParseFromParameter for Ruled<T, R> {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        T::parse_from_parameter(value)
+            .map(Ruled::new)
+            .map_err(ParseError::propagate)
+    }
+
+    fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(
+        iter: I,
+    ) -> ParseResult<Self> {
+        T::parse_from_parameters(iter)
+            .map(Ruled::new)
+            .map_err(ParseError::propagate)
+    }
+}
+
+/// A one-line text of 1 to MAX characters.
+pub type LineOf<const MAX: usize> = Ruled<Text, Line<MAX>>;
+/// A one-line text of at most MAX characters; blank for none.
+pub type OptionalLineOf<const MAX: usize> = Ruled<Text, OptionalLine<MAX>>;
+/// A paragraph of 1 to MAX characters.
+pub type ParagraphOf<const MAX: usize> = Ruled<Text, Paragraph<MAX>>;
+/// A paragraph of at most MAX characters; blank for none.
+pub type OptionalParagraphOf<const MAX: usize> = Ruled<Text, OptionalParagraph<MAX>>;
+
+/// Characters `char::is_control` refuses (Unicode's Cc).
+const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
+/// Whitespace (`char::is_whitespace`) that is not a control character.
+const SPACE: &str = r" \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// A one-line text (`domain::line`): no control characters, something besides whitespace.
+fn line_pattern() -> String {
+    format!(r"^[{SPACE}]*[^{CONTROL}{SPACE}][^{CONTROL}]*$")
+}
+
+/// A paragraph (`domain::paragraph`): line breaks and tabs allowed, something besides
+/// whitespace.
+fn paragraph_pattern() -> String {
+    format!(
+        r"^[\t\n\r{SPACE}]*[^{CONTROL}{SPACE}][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )
+}
+
+/// `Line<MAX>`: 1 to MAX characters on one line (trimmed, inner spaces collapsed).
+pub struct Line<const MAX: usize>;
+
+impl<const MAX: usize> Rule for Line<MAX> {
+    fn apply(schema: &mut MetaSchema) {
+        schema.min_length = Some(1);
+        schema.max_length = Some(MAX);
+        schema.pattern = Some(line_pattern());
+    }
+}
+
+/// `OptionalLine<MAX>`: as `Line`, and a blank text means none.
+pub struct OptionalLine<const MAX: usize>;
+
+impl<const MAX: usize> Rule for OptionalLine<MAX> {
+    fn apply(schema: &mut MetaSchema) {
+        schema.max_length = Some(MAX);
+        schema.pattern = Some(format!(r"^[^{CONTROL}]*$"));
+    }
+}
+
+/// `Paragraph<MAX>`: 1 to MAX characters, line breaks and tabs allowed (trimmed).
+pub struct Paragraph<const MAX: usize>;
+
+impl<const MAX: usize> Rule for Paragraph<MAX> {
+    fn apply(schema: &mut MetaSchema) {
+        schema.min_length = Some(1);
+        schema.max_length = Some(MAX);
+        schema.pattern = Some(paragraph_pattern());
+    }
+}
+
+/// `OptionalParagraph<MAX>`: as `Paragraph`, and a blank text means none.
+pub struct OptionalParagraph<const MAX: usize>;
+
+impl<const MAX: usize> Rule for OptionalParagraph<MAX> {
+    fn apply(schema: &mut MetaSchema) {
+        schema.max_length = Some(MAX);
+        schema.pattern =
+            Some(r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$".to_owned());
+    }
+}
+
+/// `Between<MIN, MAX>`: a whole number in the range.
+pub struct Between<const MIN: u32, const MAX: u32>;
+
+impl<const MIN: u32, const MAX: u32> Rule for Between<MIN, MAX> {
+    fn apply(schema: &mut MetaSchema) {
+        schema.minimum = Some(f64::from(MIN));
+        schema.maximum = Some(f64::from(MAX));
+    }
+}
+
+/// `AtLeastOne`: a list with one item or more.
+pub struct AtLeastOne;
+
+impl Rule for AtLeastOne {
+    fn apply(schema: &mut MetaSchema) {
+        schema.min_items = Some(1);
+    }
+}
+
+/// `Mandatory`: a field the request must carry (read as `Option` so that its absence is
+/// reported with the other invalid fields).
+pub struct Mandatory;
+
+impl Rule for Mandatory {
+    const REQUIRED: Option<bool> = Some(true);
+
+    fn apply(_schema: &mut MetaSchema) {}
+}
+
+/// `UuidText`: a UUID in its hyphenated form, read as text (a cursor: a malformed one is
+/// answered 422).
+pub struct UuidText;
+
+impl Rule for UuidText {
+    fn apply(schema: &mut MetaSchema) {
+        schema.format = Some("uuid");
+        schema.pattern = Some(
+            r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+                .to_owned(),
+        );
+    }
+}
+
+/// `EmailAddress`: `name@example.nhs.uk`, at most 254 characters (`domain::Email`).
+pub struct EmailAddress;
+
+impl Rule for EmailAddress {
+    fn apply(schema: &mut MetaSchema) {
+        schema.min_length = Some(3);
+        schema.max_length = Some(domain::Email::MAX_CHARS);
+        schema.pattern = Some(
+            r"^[\x21-\x3F\x41-\x7E]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+                .to_owned(),
+        );
+    }
+}
+
+/// `InvitationCodeText`: an invitation code as issued (`pcref_inv_` and 43 characters).
+pub struct InvitationCodeText;
+
+impl Rule for InvitationCodeText {
+    fn apply(schema: &mut MetaSchema) {
+        schema.pattern = Some(r"^pcref_inv_[A-Za-z0-9_-]{43}$".to_owned());
+    }
+}
+
+/// `EvidenceUrl`: blank for none, or an absolute http(s) URL without spaces, of at most
+/// 2,000 characters (`domain::evidence_url`).
+pub struct EvidenceUrl;
+
+impl Rule for EvidenceUrl {
+    fn apply(schema: &mut MetaSchema) {
+        schema.max_length = Some(domain::MAX_URL);
+        schema.pattern = Some(format!(
+            r"^([\t\n\u000B\u000C\r\u0085{SPACE}]*|https?://[^/?#{CONTROL}{SPACE}]+[^{CONTROL}{SPACE}]*)$"
+        ));
+    }
+}
+
+/// `EthnicCode`: a specific NHS ethnic category code (`A`–`H`, `J`–`N`, `P`, `R`, `S`, `Z`,
+/// `99`), in either case (`domain::EthnicCategory::parse_specific`).
+pub struct EthnicCode;
+
+/// The specific codes, in either case, with the spaces `parse_specific` trims.
+const ETHNIC_CODE_PATTERN: &str = r"^[ \t]*([A-HJ-NPRSZa-hj-nprsz]|99)[ \t]*$";
+
+impl Rule for EthnicCode {
+    fn apply(schema: &mut MetaSchema) {
+        schema.pattern = Some(ETHNIC_CODE_PATTERN.to_owned());
+    }
+}
+
+/// A regular expression matching `word` in either case (the ASCII letters of it).
+pub(crate) fn any_case(word: &str) -> String {
+    word.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `EthnicFilter`: blank for none, a specific code, or a broad group (`white`, `mixed`,
+/// `asian`, `black`, `other`), in either case (the plan list's filter,
+/// `domain::EthnicCategory::parse_filter`).
+pub struct EthnicFilter;
+
+impl Rule for EthnicFilter {
+    fn apply(schema: &mut MetaSchema) {
+        let groups: Vec<String> = domain::BroadEthnicGroup::ALL
+            .iter()
+            .map(|g| any_case(g.as_str()))
+            .collect();
+        schema.pattern = Some(format!(
+            r"^[ \t]*([A-HJ-NPRSZa-hj-nprsz]|99|{})?[ \t]*$",
+            groups.join("|")
+        ));
+    }
+}
+
+/// `AuditAction`: an action such as `membership.invited`, lower-case words joined by dots.
+pub struct AuditAction;
+
+impl Rule for AuditAction {
+    fn apply(schema: &mut MetaSchema) {
+        schema.max_length = Some(64);
+        schema.pattern = Some(r"^[a-z_]+(\.[a-z_]+)*$".to_owned());
+    }
+}
+
+/// `TimedCursor`: the cursor of a list ordered by a time (`domain::Cursor::at`).
+pub struct TimedCursor;
+
+impl Rule for TimedCursor {
+    fn apply(schema: &mut MetaSchema) {
+        schema.pattern = Some(domain::Cursor::AT_PATTERN.to_owned());
+    }
+}
+
+/// A page's cursor: the `next_cursor` of the previous page (a UUID; anything else is
+/// answered 422).
+pub type CursorParam = Ruled<String, UuidText>;
+
+/// Words to search for: blank for none.
+pub type SearchWords = Ruled<String, OptionalLine<{ domain::MAX_TITLE }>>;
+
+/// `WithheldTerm`: 2 to 100 characters on one line (trimmed, inner spaces collapsed), so at
+/// least two characters besides whitespace (`pcref_app::clean_withheld_terms`).
+pub struct WithheldTerm;
+
+impl Rule for WithheldTerm {
+    fn apply(schema: &mut MetaSchema) {
+        schema.min_length = Some(2);
+        schema.max_length = Some(pcref_app::MAX_TERM_CHARS);
+        schema.pattern = Some(format!(
+            r"^[{SPACE}]*[^{CONTROL}{SPACE}][^{CONTROL}]*[^{CONTROL}{SPACE}][{SPACE}]*$"
+        ));
+    }
+}
+
+/// `PlanDate`: a date from 1900-01-01 to 2999-12-31 (`domain::plan_date`).
+pub struct PlanDate;
+
+impl Rule for PlanDate {
+    fn apply(schema: &mut MetaSchema) {
+        schema.pattern = Some(r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$".to_owned());
     }
 }
 
@@ -252,9 +647,9 @@ pub struct Me {
 #[oai(deny_unknown_fields, example)]
 pub struct NewMember {
     /// Matched case-insensitively; stored in lower case. At most 254 characters.
-    pub email: Text,
+    pub email: Ruled<Text, EmailAddress>,
     /// How the person is shown to others; 1–100 characters.
-    pub display_name: Text,
+    pub display_name: LineOf<100>,
     pub role: Role,
 }
 
@@ -308,9 +703,9 @@ impl Example for MembershipChanges {
 #[oai(deny_unknown_fields, example)]
 pub struct AcceptInvitation {
     /// The invitation code, exactly as received.
-    pub code: Text,
+    pub code: Ruled<Text, InvitationCodeText>,
     /// A label for the access token issued (default "invitation").
-    pub token_name: Option<Text>,
+    pub token_name: Option<LineOf<100>>,
 }
 
 impl Example for AcceptInvitation {
@@ -364,16 +759,16 @@ impl From<domain::AccessToken> for AccessToken {
 #[oai(deny_unknown_fields, example)]
 pub struct NewAccessToken {
     /// What the token is for, such as "reporting script"; 1–100 characters.
-    pub name: Text,
+    pub name: LineOf<100>,
     /// Lifetime in days (1–365); 90 unless set.
-    pub expires_in_days: Option<u32>,
+    pub expires_in_days: Option<Ruled<u32, Between<1, 365>>>,
 }
 
 impl Example for NewAccessToken {
     fn example() -> Self {
         NewAccessToken {
             name: "reporting script".into(),
-            expires_in_days: Some(30),
+            expires_in_days: Some(30.into()),
         }
     }
 }
@@ -456,16 +851,16 @@ impl From<domain::Organisation> for Organisation {
 #[oai(deny_unknown_fields, example)]
 pub struct AllianceChanges {
     /// 1–200 characters, unique across the installation.
-    pub name: Option<Text>,
+    pub name: Option<LineOf<200>>,
     /// Days an action may go without a progress update before it is flagged stale: 7–366.
-    pub reporting_cycle_days: Option<u32>,
+    pub reporting_cycle_days: Option<Ruled<u32, Between<7, 366>>>,
 }
 
 impl Example for AllianceChanges {
     fn example() -> Self {
         AllianceChanges {
             name: None,
-            reporting_cycle_days: Some(92),
+            reporting_cycle_days: Some(92.into()),
         }
     }
 }
@@ -474,7 +869,7 @@ impl Example for AllianceChanges {
 #[oai(deny_unknown_fields, example)]
 pub struct NewOrganisation {
     /// Unique within the alliance (ignoring case and extra spaces); 1–200 characters.
-    pub name: Text,
+    pub name: LineOf<200>,
     pub kind: OrganisationKind,
 }
 
@@ -492,7 +887,7 @@ impl Example for NewOrganisation {
 #[oai(deny_unknown_fields, example)]
 pub struct OrganisationChanges {
     /// 1–200 characters, unique within the alliance.
-    pub name: Option<Text>,
+    pub name: Option<LineOf<200>>,
 }
 
 impl Example for OrganisationChanges {

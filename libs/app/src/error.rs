@@ -47,6 +47,9 @@ pub enum AppError {
     /// indistinguishable.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A well-formed code (an invitation's) that names nothing: what to do, in words.
+    #[error("unknown code: {0}")]
+    UnknownCode(String),
     #[error("conflict: {0}")]
     Conflict(String),
     /// An update arrived without `If-Match`.

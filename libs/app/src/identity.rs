@@ -157,10 +157,16 @@ impl App {
             )
         };
         let hash = lookup_hash(SecretKind::InvitationCode, code.trim()).ok_or_else(not_valid)?;
+        // Well-formed, but no invitation has it (never issued, or replaced by a new one): 404.
+        let unknown = || {
+            AppError::UnknownCode(
+                "no invitation has this code; check that it was copied whole, or ask your admin to invite you again".into(),
+            )
+        };
         let lifetime = self.settings.token_lifetime;
         self.db
             .write(move |conn| {
-                let invitation = invitations::find_by_code_hash(conn, &hash)?.ok_or_else(not_valid)?;
+                let invitation = invitations::find_by_code_hash(conn, &hash)?.ok_or_else(unknown)?;
                 let at = now();
                 if invitation.expires_at <= at {
                     return Err(AppError::invalid(
@@ -177,10 +183,11 @@ impl App {
                 alliances::lock(conn, pending.alliance_id)?;
                 // Claim the code: a concurrent accept of the same code finds it used. Any
                 // refusal below rolls the claim back.
+                // A code already used is a well-formed request the invitation's state refuses:
+                // 409, as for any other conflict with what a record has become.
                 if invitation.accepted_at.is_some() || !invitations::mark_accepted(conn, invitation.id, at)? {
-                    return Err(AppError::invalid(
-                        "code",
-                        "has already been used; each invitation code works once. Use the token you received then, or ask your admin to invite you again",
+                    return Err(AppError::Conflict(
+                        "this invitation code has already been used; each invitation code works once. Use the token you received then, or ask your admin to invite you again".into(),
                     ));
                 }
                 let before = memberships::find(conn, invitation.membership_id)?.ok_or_else(not_valid)?;

@@ -46,7 +46,9 @@ pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, Workspace
 pub use plans::{NewPlanRequest, NewTemplateRequest};
 pub use publishing::{PublishPreview, PublishRequest};
 pub use template_sharing::SharedTemplate;
-pub use withheld_terms::{clean_withheld_terms, WithheldTerms, MAX_WITHHELD_TERMS};
+pub use withheld_terms::{
+    clean_withheld_terms, WithheldTerms, MAX_TERM_CHARS, MAX_WITHHELD_TERMS, MIN_TERM_CHARS,
+};
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]

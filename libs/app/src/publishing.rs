@@ -293,12 +293,6 @@ fn check_publishable(
     request: &PublishRequest,
 ) -> Vec<ValidationError> {
     let mut errors = Vec::new();
-    if doc.priorities.is_empty() {
-        errors.push(ValidationError::new(
-            "plan",
-            "add at least one priority area before publishing the plan",
-        ));
-    }
     let not_consulted: Vec<String> = doc
         .priorities
         .iter()
@@ -440,23 +434,28 @@ impl App {
                     }
                     Some(_) => {}
                 }
-                let mut errors = check_publishable(&doc, &preview, &request);
+                // A plan without a priority area has nothing to publish: what the plan is, not
+                // what the request says (409).
+                if doc.priorities.is_empty() {
+                    return Err(AppError::Conflict(
+                        "add at least one priority area before publishing the plan".into(),
+                    ));
+                }
+                let errors = check_publishable(&doc, &preview, &request);
                 let other = match request.attribution {
                     Attribution::Named => Attribution::Anonymous,
                     Attribution::Anonymous => Attribution::Named,
                 };
-                if store::count_visible(conn, plan, other)? > 0 {
-                    errors.push(ValidationError::new(
-                        "attribution",
-                        format!(
-                            "this plan has {} versions in the library; withdraw them before publishing it {}, or readers could link the two",
-                            other.as_str(),
-                            request.attribution.as_str()
-                        ),
-                    ));
-                }
                 if !errors.is_empty() {
                     return Err(AppError::Invalid(errors));
+                }
+                // A well-formed request the plan's library state refuses: 409.
+                if store::count_visible(conn, plan, other)? > 0 {
+                    return Err(AppError::Conflict(format!(
+                        "this plan has {} versions in the library; withdraw them before publishing it {}, or readers could link the two",
+                        other.as_str(),
+                        request.attribution.as_str()
+                    )));
                 }
                 let (series_id, version) = (preview.series_id, preview.version);
                 let plan_record = &doc.plan;

@@ -10,9 +10,10 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use pcref_anonymise::{Redactor, Report};
 use pcref_domain::{
-    AllianceId, Attribution, Cursor, OrganisationId, Page, PageLimit, Scope, SharedTemplateContent,
+    AllianceId, Attribution, OrganisationId, Page, PageLimit, Scope, SharedTemplateContent,
     StageGuidance, Template, TemplateAction, TemplateContent, TemplateGoal, TemplateId,
     TemplatePriority, BUILT_IN_TEMPLATE_ID,
 };
@@ -216,22 +217,20 @@ impl App {
         self.db
             .write(move |conn| {
                 let template = templates::find(conn, id)?.ok_or(AppError::NotFound("template"))?;
+                // Refusals for what the template is (built-in, an adopted copy) are conflicts
+                // with its state, 409, as for a template already adopted.
                 let Some(owner) = template.organisation_id else {
-                    return Err(AppError::invalid(
-                        "template_id",
-                        "the built-in template is everybody's already and cannot be shared",
+                    return Err(AppError::Conflict(
+                        "the built-in template is everybody's already and cannot be shared".into(),
                     ));
                 };
                 let organisation =
                     organisations::find(conn, owner)?.ok_or(AppError::NotFound("template"))?;
                 policy::share_template(&p, owner, organisation.alliance_id, template.is_shared())?;
                 if let Some(origin) = template.adopted_from_id {
-                    return Err(AppError::invalid(
-                        "template_id",
-                        format!(
-                            "this template is a copy adopted from another organisation's shared template ({origin}): share the original, which the alliance can already adopt, so that every copy traces back to one source"
-                        ),
-                    ));
+                    return Err(AppError::Conflict(format!(
+                        "this template is a copy adopted from another organisation's shared template ({origin}): share the original, which the alliance can already adopt, so that every copy traces back to one source"
+                    )));
                 }
                 let sharing = Sharing::of(conn, owner, &organisation.name)?;
                 let mut report = Report::default();
@@ -286,7 +285,7 @@ impl App {
         p: &Caller,
         alliance: AllianceId,
         words: Vec<String>,
-        after: Option<Cursor>,
+        after: Option<(DateTime<Utc>, String)>,
         limit: PageLimit,
     ) -> Result<Page<Template>, AppError> {
         p.require_scope(Scope::LibraryRead)?;
@@ -302,13 +301,7 @@ impl App {
                     limit,
                 )?)
             })
-            .await?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "cursor",
-                    "is not a cursor this list issued; pass back next_cursor from the previous page",
-                )
-            })?;
+            .await?;
         let mut items = Vec::with_capacity(page.items.len());
         for template in page.items {
             items.push(template.shared_view().ok_or_else(|| {
@@ -337,10 +330,11 @@ impl App {
         self.db
             .write(move |conn| {
                 let template = templates::find(conn, id)?.ok_or(AppError::NotFound("template"))?;
+                // As for sharing: what the template is, or already is to the adopter, is a
+                // conflict with its state (409).
                 let Some(owner) = template.organisation_id else {
-                    return Err(AppError::invalid(
-                        "template_id",
-                        "the built-in template is everybody's already: create a plan from it with template_id",
+                    return Err(AppError::Conflict(
+                        "the built-in template is everybody's already: create a plan from it with template_id".into(),
                     ));
                 };
                 let owner_org =
@@ -355,17 +349,15 @@ impl App {
                 let adopter =
                     organisations::find(conn, org)?.ok_or(AppError::NotFound("organisation"))?;
                 if owner == org {
-                    return Err(AppError::invalid(
-                        "organisation_id",
-                        "this template is already this organisation's own: create plans from it with template_id",
+                    return Err(AppError::Conflict(
+                        "this template is already this organisation's own: create plans from it with template_id".into(),
                     ));
                 }
                 let Some(shared) = template.shared.as_ref() else {
                     // Only the owner's own members get here (to anybody else an unshared
                     // template does not exist).
-                    return Err(AppError::invalid(
-                        "template_id",
-                        "only a template shared with the alliance can be adopted: share it first",
+                    return Err(AppError::Conflict(
+                        "only a template shared with the alliance can be adopted: share it first".into(),
                     ));
                 };
                 if adopter.alliance_id != owner_org.alliance_id {

@@ -21,8 +21,8 @@ use crate::{check_if_match, now, policy, App, AppError, Principal};
 /// The most terms a list holds: enough for every ward, place and project name of a trust,
 /// few enough that the redactor's lookup stays small.
 pub const MAX_WITHHELD_TERMS: usize = 500;
-const MIN_TERM_CHARS: usize = 2;
-const MAX_TERM_CHARS: usize = 100;
+pub const MIN_TERM_CHARS: usize = 2;
+pub const MAX_TERM_CHARS: usize = 100;
 
 /// The list and its version (0 for a list never set, which is empty).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,8 @@
 //! Cursor pagination: lists are ordered by id (UUIDv7, so by creation), and the cursor is the
-//! id of the last item of the previous page.
+//! id of the last item of the previous page (a list ordered by a time instead: that time and the
+//! id, `Cursor::at`).
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::ValidationError;
@@ -41,8 +43,13 @@ impl Default for PageLimit {
 pub struct Cursor(String);
 
 impl Cursor {
+    /// A cursor is the hyphenated UUID `next_cursor` gave (Uuid's other forms are refused, as
+    /// the API document says).
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        Uuid::parse_str(raw)
+        Some(raw)
+            .filter(|r| r.len() == 36)
+            .and_then(|r| Uuid::parse_str(r).ok())
+            .ok_or(())
             .map(|id| Cursor(id.hyphenated().to_string()))
             .map_err(|_| {
                 ValidationError::new(
@@ -54,6 +61,40 @@ impl Cursor {
 
     pub fn after(id: impl ToString) -> Self {
         Cursor(id.to_string())
+    }
+
+    /// A position in a list ordered by a time, then by id: the time (microseconds since the
+    /// epoch) and the id, so that the cursor works whatever has happened to that item since
+    /// (`AT_PATTERN`).
+    pub fn at(time: DateTime<Utc>, id: impl ToString) -> Self {
+        Cursor(format!("{}_{}", time.timestamp_micros(), id.to_string()))
+    }
+
+    /// What `at` writes, as a regular expression for the API document.
+    pub const AT_PATTERN: &'static str = r"^[0-9]{1,16}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+    /// Reads a cursor `at` wrote: the time and the id.
+    pub fn parse_at(raw: &str) -> Result<(DateTime<Utc>, String), ValidationError> {
+        let bad = || {
+            ValidationError::new(
+                "cursor",
+                "is not a cursor this list issued; pass back next_cursor from the previous page",
+            )
+        };
+        let (micros, id) = raw.split_once('_').ok_or_else(bad)?;
+        if micros.is_empty() || micros.len() > 16 || !micros.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let time = micros
+            .parse::<i64>()
+            .ok()
+            .and_then(DateTime::from_timestamp_micros)
+            .ok_or_else(bad)?;
+        let id = Some(id)
+            .filter(|r| r.len() == 36)
+            .and_then(|r| Uuid::parse_str(r).ok())
+            .ok_or_else(bad)?;
+        Ok((time, id.hyphenated().to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -259,36 +259,19 @@ const SEARCH_BATCH: i64 = 200;
 
 /// The templates shared in an alliance, newest shared first (then by id), as their owners
 /// hold them (the caller shows the shared copy). `words`, all of which must appear in the
-/// shared name or description, case-insensitively. `None` when `after` is not a shared
-/// template of this alliance (not a cursor this list issued).
+/// shared name or description, case-insensitively. `after` is the position the previous page
+/// ended at (its last item's shared time and id, `Cursor::at`): it holds whatever has become of
+/// that template since.
 pub fn list_shared(
     conn: &mut DbConnection,
     alliance: AllianceId,
     words: &[String],
-    after: Option<&Cursor>,
+    after: Option<&(DateTime<Utc>, String)>,
     limit: PageLimit,
-) -> Result<Option<Page<Template>>, StoreError> {
+) -> Result<Page<Template>, StoreError> {
     let alliance = alliance.to_string();
-    let mut position: Option<(NaiveDateTime, String)> = match after {
-        None => None,
-        Some(cursor) => {
-            let at: Option<Option<NaiveDateTime>> = templates::table
-                .inner_join(
-                    organisations::table
-                        .on(templates::organisation_id.eq(organisations::id.nullable())),
-                )
-                .filter(organisations::alliance_id.eq(&alliance))
-                .filter(templates::id.eq(cursor.as_str()))
-                .filter(templates::shared_content.is_not_null())
-                .select(templates::shared_at)
-                .first(conn)
-                .optional()?;
-            match at.flatten() {
-                Some(at) => Some((at, cursor.as_str().to_owned())),
-                None => return Ok(None),
-            }
-        }
-    };
+    let mut position: Option<(NaiveDateTime, String)> =
+        after.map(|(at, id)| (at.naive_utc(), id.clone()));
     let wanted = usize::try_from(limit.get()).unwrap_or(usize::MAX) + 1;
     let lowered: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
     // Without words every row read is a match: read exactly one page (and one more row).
@@ -353,9 +336,11 @@ pub fn list_shared(
             break;
         }
     }
-    let mut page = Page::from_overfetch(found, limit, |t| Cursor::after(t.id));
+    let mut page = Page::from_overfetch(found, limit, |t| {
+        Cursor::at(t.shared_at.unwrap_or_default(), t.id)
+    });
     page.items = complete(conn, page.items)?;
-    Ok(Some(page))
+    Ok(page)
 }
 
 /// A word as it appears inside a JSON string (quotes and backslashes escaped).

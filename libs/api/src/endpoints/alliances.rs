@@ -11,6 +11,7 @@ use super::{all_valid, etag, page, ApiTags};
 use crate::auth::BearerAuth;
 use crate::headers::{IdempotencyKey, RequiredIfMatch};
 use crate::problem::ApiError;
+use crate::types::CursorParam;
 use crate::types::{
     Alliance, AllianceChanges, AlliancePage, Invitation, MembershipPage, NewMember,
 };
@@ -76,7 +77,7 @@ impl AlliancesApi {
         auth: BearerAuth,
         app: Data<&App>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -132,7 +133,7 @@ impl AlliancesApi {
                 .transpose(),
             body.0
                 .reporting_cycle_days
-                .map(pcref_domain::reporting_cycle_days)
+                .map(|days| pcref_domain::reporting_cycle_days(days.0))
                 .transpose(),
         )?;
         let alliance = app
@@ -155,7 +156,7 @@ impl AlliancesApi {
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,

@@ -10,7 +10,7 @@ use pcref_domain::{AllianceId, OrganisationId, ValidationError};
 use super::{page, ApiTags};
 use crate::auth::BearerAuth;
 use crate::problem::ApiError;
-use crate::types::AuditEntryPage;
+use crate::types::{AuditAction, AuditEntryPage, CursorParam, Ruled};
 
 pub struct AuditApi;
 
@@ -52,9 +52,9 @@ impl AuditApi {
         app: Data<&App>,
         organisation_id: Path<Uuid>,
         /// Only entries of this action, such as `membership.invited`.
-        action: Query<Option<String>>,
+        action: Query<Option<Ruled<String, AuditAction>>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -64,7 +64,7 @@ impl AuditApi {
             .organisation_audit(
                 &auth.0,
                 OrganisationId(organisation_id.0),
-                action_filter(action.0)?,
+                action_filter(action.0.map(Ruled::into_inner))?,
                 cursor,
                 limit,
             )
@@ -87,9 +87,9 @@ impl AuditApi {
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// Only entries of this action, such as `organisation.created`.
-        action: Query<Option<String>>,
+        action: Query<Option<Ruled<String, AuditAction>>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -99,7 +99,7 @@ impl AuditApi {
             .alliance_audit(
                 &auth.0,
                 AllianceId(alliance_id.0),
-                action_filter(action.0)?,
+                action_filter(action.0.map(Ruled::into_inner))?,
                 cursor,
                 limit,
             )

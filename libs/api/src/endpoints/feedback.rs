@@ -2,7 +2,7 @@
 //! People and API clients (with the `feedback:write` or `feedback:read` scope) alike.
 
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -16,7 +16,9 @@ use crate::feedback_types::{
     feedback_filter, FeedbackItem, FeedbackPage, FeedbackSummary, NewFeedbackItem,
     NewFeedbackResponse,
 };
+use crate::headers::IdempotencyKey;
 use crate::problem::ApiError;
+use crate::types::CursorParam;
 
 pub struct FeedbackApi;
 
@@ -67,7 +69,7 @@ impl FeedbackApi {
         /// `full`, `anonymised`, or `all` (the default).
         view: Query<Option<String>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -112,7 +114,7 @@ impl FeedbackApi {
         /// again with the same request within 24 hours, it returns the first answer (marked
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<FeedbackCreated, ApiError> {
         let caller = auth.caller();
         let alliance = AllianceId(alliance_id.0);
@@ -195,7 +197,7 @@ impl FeedbackApi {
         /// again with the same request within 24 hours, it returns the first answer (marked
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<Json<FeedbackItem>, ApiError> {
         let caller = auth.caller();
         let item = app
@@ -227,7 +229,7 @@ impl FeedbackApi {
         /// again with the same request within 24 hours, it returns the first answer (marked
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<FeedbackResponded, ApiError> {
         let caller = auth.caller();
         let id = FeedbackItemId(feedback_id.0);
@@ -259,7 +261,7 @@ impl FeedbackApi {
         /// again with the same request within 24 hours, it returns the first answer (marked
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
         #[oai(name = "Idempotency-Key")]
-        _idempotency_key: Header<Option<String>>,
+        _idempotency_key: IdempotencyKey,
     ) -> Result<Json<FeedbackItem>, ApiError> {
         let caller = auth.caller();
         let item = app

@@ -11,9 +11,9 @@ use super::{page, ApiTags};
 use crate::auth::{BearerAuth, OptionalBearerAuth};
 use crate::headers::IdempotencyKey;
 use crate::problem::ApiError;
+use crate::types::CursorParam;
 use crate::types::{
     AcceptInvitation, AcceptedInvitation, AccessTokenPage, CreatedAccessToken, Me, NewAccessToken,
-    Text,
 };
 
 pub struct MeApi;
@@ -55,7 +55,7 @@ impl MeApi {
         auth: BearerAuth,
         app: Data<&App>,
         /// The `next_cursor` of the previous page.
-        cursor: poem_openapi::param::Query<Option<String>>,
+        cursor: poem_openapi::param::Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: poem_openapi::param::Query<Option<u32>>,
@@ -83,7 +83,7 @@ impl MeApi {
     ) -> Result<TokenCreated, ApiError> {
         let name = TokenName::parse(body.0.name.as_str())?;
         let created = app
-            .create_token(&auth.0, name, body.0.expires_in_days)
+            .create_token(&auth.0, name, body.0.expires_in_days.map(|d| d.0))
             .await?;
         Ok(TokenCreated::Created(Json(created.into())))
     }
@@ -120,10 +120,10 @@ pub enum InvitationAccepted {
 impl InvitationsApi {
     /// Accept an invitation
     ///
-    /// Exchanges an invitation code (valid for 7 days, usable once) for an active membership
-    /// and a personal access token. For a new account the code is the only credential. An
-    /// invitation for an account already in use must be accepted with that account's token
-    /// (401 without it, 403 with another account's).
+    /// Exchanges an invitation code (valid for 7 days, usable once: 409 after) for an active
+    /// membership and a personal access token. For a new account the code is the only
+    /// credential. An invitation for an account already in use must be accepted with that
+    /// account's token (401 without it, 403 with another account's).
     #[oai(
         path = "/invitations/accept",
         method = "post",
@@ -142,11 +142,14 @@ impl InvitationsApi {
         _idempotency_key: IdempotencyKey,
     ) -> Result<InvitationAccepted, ApiError> {
         let body = body.0;
-        let token_name =
-            TokenName::parse(body.token_name.as_ref().map_or("invitation", Text::as_str))
-                .map_err(|e| e.for_field("token_name"))?;
+        let token_name = TokenName::parse(
+            body.token_name
+                .as_ref()
+                .map_or("invitation", |t| t.as_str()),
+        )
+        .map_err(|e| e.for_field("token_name"))?;
         let accepted = app
-            .accept_invitation(body.code.0, token_name, auth.principal())
+            .accept_invitation(body.code.0 .0, token_name, auth.principal())
             .await?;
         Ok(InvitationAccepted::Created(Json(AcceptedInvitation {
             token: accepted.token.secret,

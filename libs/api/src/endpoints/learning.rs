@@ -16,7 +16,9 @@ use crate::headers::{IdempotencyKey, RequiredIfMatch};
 use crate::learning_types::{
     learning_filter, LearningItem, LearningItemChanges, LearningPage, NewLearningItem,
 };
+use crate::plan_types::{AnyCaseOneOf, OneOf};
 use crate::problem::ApiError;
+use crate::types::{CursorParam, EthnicCode, Ruled, SearchWords};
 
 pub struct LearningApi;
 
@@ -41,19 +43,21 @@ impl LearningApi {
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// Words that must all appear in the title, summary or reflections (case-insensitive).
-        q: Query<Option<String>>,
+        q: Query<Option<SearchWords>>,
         /// Filed under this category, such as `safety`.
-        category: Query<Option<String>>,
+        category: Query<Option<Ruled<String, OneOf<pcref_domain::LearningCategory>>>>,
         /// About this NHS ethnic category code, such as `M`.
-        ethnic_category: Query<Option<String>>,
+        ethnic_category: Query<Option<Ruled<String, EthnicCode>>>,
         /// About any group of this broad group: `white`, `mixed`, `asian`, `black` or `other`.
-        broad_group: Query<Option<String>>,
+        broad_group: Query<
+            Option<Ruled<String, AnyCaseOneOf<pcref_domain::BroadEthnicGroup>>>,
+        >,
         /// Showing this competency, such as `co_production`.
-        competency: Query<Option<String>>,
+        competency: Query<Option<Ruled<String, OneOf<pcref_domain::Competency>>>>,
         /// One organisation's named case studies.
         organisation_id: Query<Option<Uuid>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -63,10 +67,10 @@ impl LearningApi {
         let filter = valid(
             learning_filter(
                 q.0,
-                category.0,
-                ethnic_category.0,
-                broad_group.0,
-                competency.0,
+                category.0.map(Ruled::into_inner),
+                ethnic_category.0.map(Ruled::into_inner),
+                broad_group.0.map(Ruled::into_inner),
+                competency.0.map(Ruled::into_inner),
                 organisation_id.0,
             ),
             app.authorize_library(&caller, alliance),

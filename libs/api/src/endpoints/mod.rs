@@ -36,6 +36,7 @@ use poem_openapi::Tags;
 use pcref_domain::{Cursor, PageLimit, ValidationError};
 
 use crate::problem::ApiError;
+use crate::types::CursorParam;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -85,10 +86,10 @@ pub enum ApiTags {
 
 /// Reads the paging query parameters.
 pub(crate) fn page(
-    cursor: Option<String>,
+    cursor: Option<CursorParam>,
     limit: Option<u32>,
 ) -> Result<(Option<Cursor>, PageLimit), ApiError> {
-    let cursor = cursor.as_deref().map(Cursor::parse).transpose();
+    let cursor = cursor.as_deref().map(|c| Cursor::parse(c)).transpose();
     let limit = PageLimit::parse(limit);
     match (cursor, limit) {
         (Ok(c), Ok(l)) => Ok((c, l)),

@@ -12,6 +12,7 @@ use super::{page, ApiTags};
 use crate::auth::BearerAuth;
 use crate::headers::{IdempotencyKey, RequiredIfMatch};
 use crate::problem::ApiError;
+use crate::types::CursorParam;
 use crate::types::{
     MembershipPage, NewMember, NewOrganisation, Organisation, OrganisationChanges,
     OrganisationKind, OrganisationPage,
@@ -61,7 +62,7 @@ impl OrganisationsApi {
         /// Only organisations of this kind.
         kind: Query<Option<OrganisationKind>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -177,7 +178,7 @@ impl OrganisationsApi {
         app: Data<&App>,
         organisation_id: Path<Uuid>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,

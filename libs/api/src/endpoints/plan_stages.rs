@@ -14,12 +14,14 @@ use pcref_domain::{ActionId, ActionStatus, GoalId, PlanId, PriorityId};
 use super::{page, record_responses, valid, ApiTags, Deleted};
 use crate::auth::BearerAuth;
 use crate::headers::{IdempotencyKey, OptionalIfMatch, RequiredIfMatch};
+use crate::plan_types::OneOf;
 use crate::plan_types::{
     Action, ActionChanges, ActionPage, Goal, GoalChanges, GoalPage, NewAction, NewGoal,
     NewPriority, NewProgressUpdate, PostedProgressUpdate, Priority, PriorityChanges, PriorityPage,
     ProgressUpdatePage,
 };
 use crate::problem::ApiError;
+use crate::types::{CursorParam, Ruled};
 
 record_responses!(PriorityFound, PriorityCreated, Priority);
 record_responses!(GoalFound, GoalCreated, Goal);
@@ -51,7 +53,7 @@ impl PrioritiesApi {
         app: Data<&App>,
         plan_id: Path<Uuid>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -179,7 +181,7 @@ impl GoalsApi {
         app: Data<&App>,
         plan_id: Path<Uuid>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -307,11 +309,11 @@ impl ActionsApi {
         /// Only the actions serving this priority area.
         priority_id: Query<Option<Uuid>>,
         /// Only actions with this status.
-        status: Query<Option<String>>,
+        status: Query<Option<Ruled<String, OneOf<ActionStatus>>>>,
         /// `true`: only overdue actions; `false`: only those that are not.
         overdue: Query<Option<bool>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -452,7 +454,7 @@ impl ProgressUpdatesApi {
         app: Data<&App>,
         action_id: Path<Uuid>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,

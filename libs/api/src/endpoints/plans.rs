@@ -8,19 +8,21 @@ use uuid::Uuid;
 
 use pcref_app::{App, WorkspaceRecord};
 use pcref_domain::{
-    self as domain, AllianceId, Competency, EthnicCategory, OrganisationId, Pillar, PlanFilter,
+    AllianceId, Competency, Cursor, EthnicCategory, OrganisationId, PageLimit, Pillar, PlanFilter,
     PlanId, PlanStatus, TemplateId,
 };
 
 use super::{page, record_responses, valid, ApiTags, Deleted};
 use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
 use crate::headers::{IdempotencyKey, OptionalIfMatch, RequiredIfMatch};
+use crate::plan_types::TrimmedOneOf;
 use crate::plan_types::{
     AdoptTemplate, Fields, NewPlan, NewTemplate, Plan, PlanChanges, PlanPage, SharedTemplate,
     SharedTemplatePage, Template, TemplatePage,
 };
 use crate::problem::ApiError;
 use crate::publishing_types::search_words;
+use crate::types::{CursorParam, EthnicFilter, Ruled, SearchWords, TimedCursor};
 
 pub struct TemplatesApi;
 pub struct PlansApi;
@@ -70,7 +72,7 @@ impl TemplatesApi {
         auth: BearerAuth,
         app: Data<&App>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -225,9 +227,9 @@ impl TemplatesApi {
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// Words that must all appear in the shared name or description (case-insensitive).
-        q: Query<Option<String>>,
+        q: Query<Option<SearchWords>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Ruled<String, TimedCursor>>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -239,7 +241,17 @@ impl TemplatesApi {
             app.authorize_library(&caller, alliance),
         )
         .await?;
-        let (cursor, limit) = page(cursor.0, limit.0)?;
+        let (cursor, limit) = match (
+            cursor.0.as_deref().map(|c| Cursor::parse_at(c)).transpose(),
+            PageLimit::parse(limit.0),
+        ) {
+            (Ok(c), Ok(l)) => (c, l),
+            (c, l) => {
+                return Err(ApiError::invalid(
+                    [c.err(), l.err()].into_iter().flatten().collect(),
+                ))
+            }
+        };
         let words: Vec<String> = words
             .as_deref()
             .unwrap_or_default()
@@ -270,18 +282,18 @@ impl PlansApi {
         app: Data<&App>,
         organisation_id: Path<Uuid>,
         /// `draft`, `active` or `closed`.
-        status: Query<Option<String>>,
+        status: Query<Option<Ruled<String, TrimmedOneOf<PlanStatus>>>>,
         /// Plans with a priority area naming this NHS ethnic category code (such as `H`) or
         /// any code of this broad group (`white`, `mixed`, `asian`, `black`, `other`).
-        ethnic_category: Query<Option<String>>,
+        ethnic_category: Query<Option<Ruled<String, EthnicFilter>>>,
         /// Plans with a goal tied to this competency (such as `co_production`).
-        competency: Query<Option<String>>,
+        competency: Query<Option<Ruled<String, TrimmedOneOf<Competency>>>>,
         /// Plans with a goal under this pillar.
-        pillar: Query<Option<String>>,
+        pillar: Query<Option<Ruled<String, TrimmedOneOf<Pillar>>>>,
         /// Words in the title, the service, or a priority area's or goal's statement.
-        q: Query<Option<String>>,
+        q: Query<Option<SearchWords>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -291,12 +303,12 @@ impl PlansApi {
             .await?;
         let (cursor, limit) = page(cursor.0, limit.0)?;
         let mut f = Fields::default();
-        let parse = |raw: &Option<String>| {
+        fn parse<R>(raw: &Option<Ruled<String, R>>) -> Option<String> {
             raw.as_deref()
-                .map(str::trim)
+                .map(|s| s.trim())
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
-        };
+        }
         let filter = PlanFilter {
             status: parse(&status.0).and_then(|s| f.take(PlanStatus::parse_for("status", &s))),
             ethnic_categories: parse(&ethnic_category.0)
@@ -304,7 +316,7 @@ impl PlansApi {
             competency: parse(&competency.0)
                 .and_then(|s| f.take(Competency::parse_for("competency", &s))),
             pillar: parse(&pillar.0).and_then(|s| f.take(Pillar::parse_for("pillar", &s))),
-            text: parse(&q.0).and_then(|t| f.take(domain::line("q", &t, domain::MAX_TITLE))),
+            text: f.take(search_words(q.0)).flatten(),
         };
         f.finish().map_err(ApiError::invalid)?;
         let plans = app.list_plans(&auth.0, org, filter, cursor, limit).await?;

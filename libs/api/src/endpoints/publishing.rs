@@ -1,6 +1,5 @@
 //! Publishing action plans and the alliance's library of published plans.
 
-use chrono::NaiveDate;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -13,11 +12,13 @@ use pcref_domain::{AllianceId, PlanId, PublicationId};
 use super::{page, valid, ApiTags};
 use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
 use crate::headers::{IdempotencyKey, PreviewIfMatch};
+use crate::plan_types::{AnyCaseOneOf, Date, OneOf};
 use crate::problem::ApiError;
 use crate::publishing_types::{
     publication_filter, NewPublication, PlanPublications, PreviewRequest, Publication,
     PublicationPage, PublicationVersions, PublishPreview, WithdrawRequest,
 };
+use crate::types::{CursorParam, EthnicCode, Ruled, SearchWords};
 
 pub struct PublishingApi;
 
@@ -160,24 +161,26 @@ impl PublishingApi {
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// Words that must all appear in the plan's texts (case-insensitive).
-        q: Query<Option<String>>,
+        q: Query<Option<SearchWords>>,
         /// Plans with a priority area naming this NHS ethnic category code, such as `H`.
-        ethnic_category: Query<Option<String>>,
+        ethnic_category: Query<Option<Ruled<String, EthnicCode>>>,
         /// Plans naming any group of this broad group: `white`, `mixed`, `asian`, `black`
         /// or `other`.
-        broad_group: Query<Option<String>>,
+        broad_group: Query<
+            Option<Ruled<String, AnyCaseOneOf<pcref_domain::BroadEthnicGroup>>>,
+        >,
         /// Plans with a goal tied to this competency, such as `co_production`.
-        competency: Query<Option<String>>,
+        competency: Query<Option<Ruled<String, OneOf<pcref_domain::Competency>>>>,
         /// Plans with a goal under this pillar.
-        pillar: Query<Option<String>>,
+        pillar: Query<Option<Ruled<String, OneOf<pcref_domain::Pillar>>>>,
         /// One provider's named publications.
         organisation_id: Query<Option<Uuid>>,
         /// Published on or after this day (UTC).
-        published_from: Query<Option<NaiveDate>>,
+        published_from: Query<Option<Date>>,
         /// Published on or before this day (UTC).
-        published_to: Query<Option<NaiveDate>>,
+        published_to: Query<Option<Date>>,
         /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -187,13 +190,13 @@ impl PublishingApi {
         let filter = valid(
             publication_filter(
                 q.0,
-                ethnic_category.0,
-                broad_group.0,
-                competency.0,
-                pillar.0,
+                ethnic_category.0.map(Ruled::into_inner),
+                broad_group.0.map(Ruled::into_inner),
+                competency.0.map(Ruled::into_inner),
+                pillar.0.map(Ruled::into_inner),
                 organisation_id.0,
-                published_from.0,
-                published_to.0,
+                published_from.0.map(Ruled::into_inner),
+                published_to.0.map(Ruled::into_inner),
             ),
             app.authorize_library(&caller, alliance),
         )

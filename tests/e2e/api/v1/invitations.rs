@@ -26,6 +26,22 @@ async fn expect_code_refused(app: &TestApp, code: &str) -> Value {
     problem
 }
 
+/// A well-formed code no invitation has (never issued, or replaced by a new invitation): 404.
+async fn expect_code_unknown(app: &TestApp, code: &str) -> Value {
+    let problem = expect_problem(
+        accept_raw(app, json!({ "code": code })).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("no invitation has this code")),
+        "{problem}"
+    );
+    problem
+}
+
 async fn a_code_works_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let alliance = app.bootstrap("Once Alliance", "lead@once.example").await;
@@ -62,7 +78,12 @@ async fn a_code_works_once(backend: Backend) {
     assert_eq!(accepted["membership"]["role"], "provider_editor");
     expect_status(app.get("/api/v1/me", &token).await, StatusCode::OK).await;
 
-    let problem = expect_code_refused(&app, &code).await;
+    // Used already: a conflict with the invitation's state, not a malformed code.
+    let problem = expect_problem(
+        accept_raw(&app, json!({ "code": code })).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
     assert!(
         problem["detail"]
             .as_str()
@@ -83,8 +104,8 @@ async fn unknown_and_malformed_codes_are_refused(backend: Backend) {
     app.bootstrap("Codes Alliance", "lead@codes.example").await;
 
     let well_formed_but_unknown = format!("pcref_inv_{}", "A".repeat(43));
+    expect_code_unknown(&app, &well_formed_but_unknown).await;
     for code in [
-        well_formed_but_unknown.as_str(),
         "",
         "not-a-code",
         "pcref_inv_short",
@@ -231,13 +252,13 @@ async fn reinviting_a_pending_email_replaces_the_code(backend: Backend) {
         .collect();
     assert_eq!(rows.len(), 1, "{members}");
 
-    expect_code_refused(&app, &old_code).await;
+    expect_code_unknown(&app, &old_code).await;
     let accepted = app.accept(&new_code).await;
     assert_eq!(accepted["membership"]["id"], first["id"]);
     assert_eq!(accepted["membership"]["role"], "provider_editor");
     assert_eq!(accepted["membership"]["status"], "active");
     // And the old code stays dead after the new one was used.
-    expect_code_refused(&app, &old_code).await;
+    expect_code_unknown(&app, &old_code).await;
 }
 
 async fn inviting_an_active_member_again_conflicts(backend: Backend) {

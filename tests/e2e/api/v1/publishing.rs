@@ -502,11 +502,12 @@ async fn publishing_rules(backend: Backend) {
         "Audit by [redacted: person name], March 2026"
     );
 
-    // No priority area: nothing to publish. Every problem is reported at once.
+    // No priority area: nothing to publish, a conflict with what the plan is. A malformed
+    // request is still told every problem with it at once.
     let empty = app.create_plan(editor, &ws.provider, "Empty plan").await;
     let empty_id = str_field(&empty, "id");
     let (_, tag) = preview(app, editor, &empty_id, json!({})).await;
-    expect_invalid(
+    let refused = expect_problem(
         publish_with(
             app,
             editor,
@@ -515,9 +516,15 @@ async fn publishing_rules(backend: Backend) {
             json!({ "attribution": "named" }),
         )
         .await,
-        &["plan"],
+        StatusCode::CONFLICT,
     )
     .await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("at least one priority area")),
+        "{refused}"
+    );
     expect_invalid(
         publish_with(
             app,
@@ -693,7 +700,7 @@ async fn anonymous_publications_reveal_nothing(backend: Backend) {
     // One attribution at a time: the anonymous version must be withdrawn first; then the named
     // one starts a series of its own, sharing no id with the anonymous one.
     let (_, tag) = preview(app, editor, &plan_id, json!({ "attribution": "named" })).await;
-    expect_invalid(
+    expect_problem(
         publish_with(
             app,
             editor,
@@ -702,7 +709,7 @@ async fn anonymous_publications_reveal_nothing(backend: Backend) {
             json!({ "attribution": "named", "acknowledge_warnings": true }),
         )
         .await,
-        &["attribution"],
+        StatusCode::CONFLICT,
     )
     .await;
     expect_status(

@@ -1064,13 +1064,13 @@ async fn another_provider_adopts_a_shared_template_and_plans_from_it(backend: Ba
     assert_eq!(read["adoptions"], 1);
 
     // A copy is not shared on: the alliance adopts the original.
-    let refused = expect_invalid(
+    let refused = expect_problem(
         share(app, &ws.other_editor, &copy_id).await,
-        &["template_id"],
+        StatusCode::CONFLICT,
     )
     .await;
     assert!(
-        error_message(&refused, "template_id").contains("share the original"),
+        str_field(&refused, "detail").contains("share the original"),
         "{refused}"
     );
 
@@ -1126,15 +1126,15 @@ async fn sharing_and_adopting_refuse_what_the_rules_forbid(backend: Backend) {
     )
     .await;
 
-    // The built-in template is everybody's already.
-    expect_invalid(
+    // The built-in template is everybody's already: a conflict with what it is.
+    expect_problem(
         share(app, &ws.admin, BUILT_IN_TEMPLATE).await,
-        &["template_id"],
+        StatusCode::CONFLICT,
     )
     .await;
-    expect_invalid(
+    expect_problem(
         adopt(app, &ws.editor, BUILT_IN_TEMPLATE, &ws.provider).await,
-        &["template_id"],
+        StatusCode::CONFLICT,
     )
     .await;
 
@@ -1214,9 +1214,9 @@ async fn sharing_and_adopting_refuse_what_the_rules_forbid(backend: Backend) {
 
     // A provider's own template, shared or not, is already its own.
     expect_status(share(app, &ws.editor, &unshared_id).await, StatusCode::OK).await;
-    expect_invalid(
+    expect_problem(
         adopt(app, &ws.editor, &unshared_id, &ws.provider).await,
-        &["organisation_id"],
+        StatusCode::CONFLICT,
     )
     .await;
 
@@ -1382,6 +1382,12 @@ async fn the_shared_templates_list_is_newest_first_paged_and_searched_as_shared(
         &["cursor"],
     )
     .await;
+    // A cursor is a position (a shared time and an id), whatever became of that template:
+    // one from before anything was shared ends the list.
+    let before_all = app
+        .get_ok(&format!("{path}?cursor=1_{}", random_id()), &partner.token)
+        .await;
+    assert_eq!(items(&before_all), Vec::<Value>::new(), "{before_all}");
     expect_invalid(
         app.get(&search(&"x".repeat(201)), &partner.token).await,
         &["q"],
