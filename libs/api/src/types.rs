@@ -191,6 +191,16 @@ impl<T: Type, R: Rule> Type for Ruled<T, R> {
     ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
         self.0.raw_element_iter()
     }
+
+    // As `T` says: these names would otherwise hide `T`'s own (`Vec::is_empty`,
+    // `Option::is_none`) behind the trait's defaults.
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
 }
 
 impl<T: ParseFromJSON, R: Rule> ParseFromJSON for Ruled<T, R> {

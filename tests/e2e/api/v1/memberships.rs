@@ -427,12 +427,14 @@ async fn removing_a_pending_invitation_withdraws_its_code(backend: Backend) {
     )
     .await;
 
-    let problem = expect_problem(
-        app.accept_as(&code, None).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    assert_eq!(problem["errors"][0]["field"], "code", "{problem}");
+    // The invitation is gone: its code names nothing.
+    let problem = expect_problem(app.accept_as(&code, None).await, StatusCode::NOT_FOUND).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("no invitation has this code")),
+        "{problem}"
+    );
 }
 
 async fn removal_checks_if_match_when_sent(backend: Backend) {
