@@ -55,7 +55,9 @@ REFERENCES = {
     "from_plan_id": "plan",
     "template_id": "template",
     "owner_user_id": "user",
-    "organisation_id": "provider",
+    "organisation_id": "own_organisation",
+    "submitted_by_organisation_id": "own_organisation",
+    "about_organisation_id": "provider",
     "publication_id": "publication",
     "action_id": "published_action",
     "starts_on": "starts",
@@ -63,6 +65,7 @@ REFERENCES = {
     "ends_on": "ends",
     "period_ends_on": "ends",
     "reported_on": "past",
+    "received_on": "past",
 }
 PUBLISH = "/api/v1/plans/{plan_id}/publications"
 ACCEPT = "/api/v1/invitations/accept"
@@ -106,14 +109,17 @@ def before_call(context, case, kwargs):
             case.path_parameters[name] = NOBODY
 
     if isinstance(case.body, dict):
+        learning = "/learning" in case.operation.path
         # A change of a case study's attribution changes its link too (the item may link a
         # publication of the other attribution).
-        if (case.body.get("attribution") is not None and "item_id" in (case.path_parameters or {})
+        if (learning and case.body.get("attribution") is not None
+                and "item_id" in (case.path_parameters or {})
                 and case.body.get("publication_id") is None):
             case.body["publication_id"] = DATA["publication"]
             case.body["action_id"] = DATA["published_action"]
         # A case study links an action only with the published plan it belongs to.
-        if case.body.get("action_id") is not None and case.body.get("publication_id") is None:
+        if (learning and case.body.get("action_id") is not None
+                and case.body.get("publication_id") is None):
             case.body["publication_id"] = DATA["publication"]
         for field, key in REFERENCES.items():
             if case.body.get(field) is not None:

@@ -12,7 +12,9 @@ use pcref_domain::ValidationError;
 
 use crate::plan_types::{Choice, Fields};
 use crate::publishing_types::{redactions, warnings, Redaction, Warning};
-use crate::types::{OrganisationKind, Text};
+use crate::types::{
+    AtLeastOne, EthnicCode, LineOf, OrganisationKind, ParagraphOf, ReceivedDate, Ruled, Text,
+};
 
 // ---- requests -----------------------------------------------------------------------------
 
@@ -28,24 +30,24 @@ pub struct NewFeedbackItem {
     /// the alliance as a whole.
     pub about_organisation_id: Option<Uuid>,
     /// What it is about, in a few words: one line of 1–200 characters (redacted like the summary).
-    pub theme: Text,
+    pub theme: LineOf<200>,
     /// The specific ethnic groups it comes from or is about, as NHS ethnic category codes
     /// (see `/api/v1/reference/ethnic-categories`): at least one. Umbrella terms such as
     /// "BAME" and broad groups are refused: name the groups (`Z` when not stated).
-    pub ethnic_categories: Vec<Text>,
+    pub ethnic_categories: Ruled<Vec<Ruled<Text, EthnicCode>>, AtLeastOne>,
     /// How it reached you.
     pub channel: Choice<domain::FeedbackChannel>,
     /// What was said: 1–5,000 characters.
-    pub summary: Text,
+    pub summary: ParagraphOf<5_000>,
     /// The day it was received: not in the future, not before 2000-01-01.
-    pub received_on: NaiveDate,
+    pub received_on: Ruled<NaiveDate, ReceivedDate>,
     /// The organisation submitting it: needed only when you act for more than one organisation
     /// of the alliance that submits feedback.
     pub submitted_by_organisation_id: Option<Uuid>,
 }
 
-fn texts(list: &[Text]) -> Vec<&str> {
-    list.iter().map(Text::as_str).collect()
+fn texts<T: AsRef<str>>(list: &[T]) -> Vec<&str> {
+    list.iter().map(AsRef::as_ref).collect()
 }
 
 impl NewFeedbackItem {
@@ -59,7 +61,11 @@ impl NewFeedbackItem {
         let channel = f.take(self.channel.parse("channel"));
         let summary = f.take(domain::feedback_text("summary", self.summary.as_str()));
         let today = Utc::now().date_naive();
-        let received_on = f.take(domain::received_on("received_on", self.received_on, today));
+        let received_on = f.take(domain::received_on(
+            "received_on",
+            self.received_on.0,
+            today,
+        ));
         f.finish()?;
         Ok(pcref_app::NewFeedbackRequest {
             submitted_by_organisation_id: self
@@ -83,7 +89,7 @@ impl NewFeedbackItem {
 #[oai(deny_unknown_fields, example)]
 pub struct NewFeedbackResponse {
     /// What was done, or will be: 1–5,000 characters.
-    pub text: Text,
+    pub text: ParagraphOf<5_000>,
     /// An action of your published plan the response points to: an id from
     /// `priorities[].actions[]` of the current version of one of your named publications in
     /// the alliance's library. Not for feedback about the alliance as a whole.
@@ -484,10 +490,10 @@ impl Example for NewFeedbackItem {
         NewFeedbackItem {
             about_organisation_id: Some(EXAMPLE_PROVIDER),
             theme: "Interpreters at crisis assessments".into(),
-            ethnic_categories: vec!["K".into(), "J".into()],
+            ethnic_categories: vec!["K".into(), "J".into()].into(),
             channel: Choice::of(domain::FeedbackChannel::CommunityEvent),
             summary: "At our women's group, several Bangladeshi and Pakistani mothers said no interpreter was offered when their sons were assessed at night. Contact sara.ahmed@example.org for the group's notes.".into(),
-            received_on: "2026-11-12".parse().unwrap_or_default(),
+            received_on: "2026-11-12".parse::<NaiveDate>().unwrap_or_default().into(),
             submitted_by_organisation_id: None,
         }
     }

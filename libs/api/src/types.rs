@@ -466,6 +466,28 @@ impl Rule for WithheldTerm {
     }
 }
 
+/// `ReceivedDate`: a date from 2000-01-01 on (`domain::received_on`; not in the future either,
+/// which a document cannot say).
+pub struct ReceivedDate;
+
+impl Rule for ReceivedDate {
+    fn apply(schema: &mut MetaSchema) {
+        schema.pattern = Some(r"^2[0-9]{3}-[0-9]{2}-[0-9]{2}$".to_owned());
+    }
+}
+
+/// `FeedbackViewFilter`: `full`, `anonymised` or `all`.
+pub struct FeedbackViewFilter;
+
+impl Rule for FeedbackViewFilter {
+    fn apply(schema: &mut MetaSchema) {
+        schema.enum_items = ["full", "anonymised", "all"]
+            .into_iter()
+            .map(Value::from)
+            .collect();
+    }
+}
+
 /// `PlanDate`: a date from 1900-01-01 to 2999-12-31 (`domain::plan_date`).
 pub struct PlanDate;
 

@@ -17,8 +17,9 @@ use crate::feedback_types::{
     NewFeedbackResponse,
 };
 use crate::headers::IdempotencyKey;
+use crate::plan_types::OneOf;
 use crate::problem::ApiError;
-use crate::types::CursorParam;
+use crate::types::{CursorParam, FeedbackViewFilter, Ruled};
 
 pub struct FeedbackApi;
 
@@ -63,11 +64,11 @@ impl FeedbackApi {
         app: Data<&App>,
         alliance_id: Path<Uuid>,
         /// Only items in this status: `received`, `acknowledged`, `responded` or `closed`.
-        status: Query<Option<String>>,
+        status: Query<Option<Ruled<String, OneOf<pcref_domain::FeedbackStatus>>>>,
         /// Only items about this provider.
         about_organisation_id: Query<Option<Uuid>>,
         /// `full`, `anonymised`, or `all` (the default).
-        view: Query<Option<String>>,
+        view: Query<Option<Ruled<String, FeedbackViewFilter>>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<CursorParam>>,
         /// Items per page, 1–200 (default 50).
@@ -77,7 +78,11 @@ impl FeedbackApi {
         let caller = auth.caller();
         let alliance = AllianceId(alliance_id.0);
         let filter = valid(
-            feedback_filter(status.0, about_organisation_id.0, view.0),
+            feedback_filter(
+                status.0.map(Ruled::into_inner),
+                about_organisation_id.0,
+                view.0.map(Ruled::into_inner),
+            ),
             app.authorize_feedback_reading(&caller, alliance),
         )
         .await?;

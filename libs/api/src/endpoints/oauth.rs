@@ -162,6 +162,12 @@ pub enum TokenResponse {
     ),
     /// Too many failed attempts for this client id or from this address, or too many
     /// requests: wait `Retry-After` seconds.
+    /// The body is larger than 1 MiB.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The body is not `application/x-www-form-urlencoded` (`Content-Type`).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
     #[oai(status = 500, content_type = "application/problem+json")]
@@ -190,6 +196,12 @@ pub enum RevocationResponse {
         #[oai(header = "WWW-Authenticate")] String,
         #[oai(header = "Cache-Control")] String,
     ),
+    /// The body is larger than 1 MiB.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The body is not `application/x-www-form-urlencoded` (`Content-Type`).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
     #[oai(status = 500, content_type = "application/problem+json")]
