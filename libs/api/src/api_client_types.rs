@@ -100,8 +100,7 @@ impl Example for ApiClient {
             scopes: vec![
                 Choice::of(domain::Scope::FeedbackWrite),
                 Choice::of(domain::Scope::LibraryRead),
-            ]
-            .into(),
+            ],
             version: 1,
             created_at: DateTime::from_timestamp(1_795_428_000, 0).unwrap_or_default(),
             rotated_at: None,

@@ -4,9 +4,9 @@
 //! alliance's list of them.
 
 use pcref_e2e::{
-    actions_path, backend_tests, days_from_today, error_message, etag_of, expect_invalid,
-    expect_problem, expect_status, goals_path, ids, items, plans_path, priorities_path, random_id,
-    str_field, Actor, Backend, TestApp, Workspace, BUILT_IN_TEMPLATE, BUILT_IN_TEMPLATE_NAME,
+    actions_path, backend_tests, days_from_today, etag_of, expect_invalid, expect_problem,
+    expect_status, goals_path, ids, items, plans_path, priorities_path, random_id, str_field,
+    Actor, Backend, TestApp, Workspace, BUILT_IN_TEMPLATE, BUILT_IN_TEMPLATE_NAME,
 };
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
