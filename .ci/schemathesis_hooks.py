@@ -1,20 +1,20 @@
 """Schemathesis hooks for `.ci/schemathesis`.
 
-They touch positive test cases (and, for fixtures, the path of any case) only to make them what
-a positive case claims to be: a request the API's contract accepts. No check is changed, no failure is filtered, and negative
-test cases are sent exactly as generated (editing one makes Schemathesis revalidate it, and a
-case that loses its negative mode gets the -H headers back, such as the Authorization a
-missing-credentials case must not carry).
+They touch positive test cases (and, for fixtures, the path of any case) only to make them
+what a positive case claims to be: a request the API's contract accepts. No check is changed
+and no failure is filtered. Negative test cases are otherwise sent exactly as generated
+(editing one makes Schemathesis revalidate it, and a case that loses its negative mode gets the
+-H headers back, such as the Authorization a missing-credentials case must not carry).
 
 - Idempotency-Key: a client sends a new key with each new request (the same key with another
   request is refused with 422, as the IETF draft says). Generated keys repeat ("0", "00"), so
   each well-formed key gets a counter appended, keeping it well-formed.
 - References and dates: a body's ids must name records the caller may use (a priority area
   of the plan, a published plan of the alliance, a member of the provider...) and its dates
-  must be in order and not in the future (and a query's period too). The document says which format they take, not
-  which records exist: in a positive case, each such field present takes a real value from
-  the data `.ci/schemathesis` made (PCREF_ST_DATA), whichever phase generated the case; an
-  invitation code, one of the spare invitations' codes.
+  must be in order and not in the future (and a query's period too). The document says which
+  format they take, not which records exist: in a positive case, each such field present
+  takes a real value from the data `.ci/schemathesis` made (PCREF_ST_DATA), whichever phase
+  generated the case; an invitation code, one of the spare invitations' codes.
 - Fixtures: cases that delete or withdraw take the records made to be deleted instead of
   those the bodies above refer to (negative cases too: one whose only fault is an extra
   header is carried out; only its path is edited).
