@@ -571,27 +571,14 @@ impl App {
         c: &Caller,
         id: FeedbackItemId,
     ) -> Result<FeedbackItem, AppError> {
-        c.require_scope(Scope::FeedbackWrite)?;
-        let c = c.clone();
-        self.db
-            .write(move |conn| {
-                let before = find(conn, id)?;
-                policy::respond_to_feedback(&c, &before)?;
-                let at = now();
-                take_step(conn, &before, FeedbackStep::Acknowledge, at)?;
-                let after = find(conn, id)?;
-                record(
-                    conn,
-                    &c,
-                    at,
-                    &after,
-                    "feedback.acknowledged",
-                    Some(step_json(&before)),
-                    step_json(&after),
-                )?;
-                for_reader(&c, after)
-            })
-            .await
+        self.take_plain_step(
+            c,
+            id,
+            FeedbackStep::Acknowledge,
+            policy::respond_to_feedback,
+            "feedback.acknowledged",
+        )
+        .await
     }
 
     /// A response ("we did"): redacted, optionally pointing to an action of the provider's
@@ -672,21 +659,41 @@ impl App {
         c: &Caller,
         id: FeedbackItemId,
     ) -> Result<FeedbackItem, AppError> {
+        self.take_plain_step(
+            c,
+            id,
+            FeedbackStep::Close,
+            policy::close_feedback,
+            "feedback.closed",
+        )
+        .await
+    }
+
+    /// A step that carries nothing but its date (acknowledging, closing): checked by
+    /// `allowed`, taken, and audited as `action`, in one transaction.
+    async fn take_plain_step(
+        &self,
+        c: &Caller,
+        id: FeedbackItemId,
+        step: FeedbackStep,
+        allowed: fn(&Caller, &FeedbackItem) -> Result<(), AppError>,
+        action: &'static str,
+    ) -> Result<FeedbackItem, AppError> {
         c.require_scope(Scope::FeedbackWrite)?;
         let c = c.clone();
         self.db
             .write(move |conn| {
                 let before = find(conn, id)?;
-                policy::close_feedback(&c, &before)?;
+                allowed(&c, &before)?;
                 let at = now();
-                take_step(conn, &before, FeedbackStep::Close, at)?;
+                take_step(conn, &before, step, at)?;
                 let after = find(conn, id)?;
                 record(
                     conn,
                     &c,
                     at,
                     &after,
-                    "feedback.closed",
+                    action,
                     Some(step_json(&before)),
                     step_json(&after),
                 )?;
