@@ -77,7 +77,7 @@ pub enum ApiScopes {
     /// Contribute learning items
     #[oai(rename = "learning:write")]
     LearningWrite,
-    /// Post joint-project updates and milestones
+    /// Read the alliance's joint projects; post their updates and milestones
     #[oai(rename = "projects:write")]
     ProjectsWrite,
     /// Read published plans, learning and shared templates

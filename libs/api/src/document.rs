@@ -314,6 +314,10 @@ mod tests {
             ActionChanges, AdoptTemplate, GoalChanges, NewAction, NewGoal, NewPlan, NewPriority,
             NewProgressUpdate, NewTemplate, PlanChanges, PriorityChanges,
         };
+        use crate::project_types::{
+            MilestoneChanges, NewMilestone, NewParticipant, NewProject, NewProjectAim,
+            NewProjectUpdate, ProjectChanges,
+        };
         use crate::publishing_types::{
             NewPublication, PreviewRequest, WithdrawRequest, WithheldTermsChange,
         };
@@ -324,6 +328,19 @@ mod tests {
 
         let checked: Vec<(&str, bool)> = vec![
             ("NewApiClient", refuses_unknown_fields::<NewApiClient>()),
+            ("NewProject", refuses_unknown_fields::<NewProject>()),
+            ("NewProjectAim", refuses_unknown_fields::<NewProjectAim>()),
+            ("ProjectChanges", refuses_unknown_fields::<ProjectChanges>()),
+            ("NewParticipant", refuses_unknown_fields::<NewParticipant>()),
+            ("NewMilestone", refuses_unknown_fields::<NewMilestone>()),
+            (
+                "MilestoneChanges",
+                refuses_unknown_fields::<MilestoneChanges>(),
+            ),
+            (
+                "NewProjectUpdate",
+                refuses_unknown_fields::<NewProjectUpdate>(),
+            ),
             (
                 "NewFeedbackItem",
                 refuses_unknown_fields::<NewFeedbackItem>(),

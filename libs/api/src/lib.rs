@@ -18,6 +18,7 @@ mod metrics;
 mod middleware;
 mod plan_types;
 mod problem;
+mod project_types;
 mod publishing_types;
 mod rate_limit;
 mod types;
@@ -47,7 +48,7 @@ pub use rate_limit::{
 use endpoints::{
     ActionsApi, AlliancesApi, ApiClientsApi, AuditApi, FeedbackApi, GoalsApi, InvitationsApi,
     LearningApi, MeApi, MembershipsApi, OAuthApi, OrganisationsApi, PlansApi, PrioritiesApi,
-    ProgressUpdatesApi, PublishingApi, ReferenceApi, TemplatesApi, WithheldTermsApi,
+    ProgressUpdatesApi, ProjectsApi, PublishingApi, ReferenceApi, TemplatesApi, WithheldTermsApi,
 };
 
 /// Declares the API's endpoint groups once, as the type the service is built on and as its
@@ -85,8 +86,8 @@ endpoint_groups!(
         ProgressUpdatesApi,
         WithheldTermsApi,
     ),
-    // What leaves a workspace: the alliance's libraries; feedback and its loop.
-    (PublishingApi, LearningApi, FeedbackApi),
+    // What leaves a workspace: the alliance's libraries; feedback and its loop; joint projects.
+    (PublishingApi, LearningApi, FeedbackApi, ProjectsApi),
 );
 
 /// Where the API is mounted.

@@ -58,7 +58,9 @@ choice_set!(
     domain::Scope,
     domain::FeedbackChannel,
     domain::FeedbackStatus,
-    domain::FeedbackView
+    domain::FeedbackView,
+    domain::ProjectPhase,
+    domain::ParticipationStatus
 );
 
 /// `OneOf<T>`: one of the set's values, exactly (a query filter).
@@ -185,15 +187,18 @@ impl Fields {
     }
 }
 
-fn title(field: &str, t: &Text) -> Result<String, ValidationError> {
+pub(crate) fn title(field: &str, t: &Text) -> Result<String, ValidationError> {
     domain::line(field, t.as_str(), domain::MAX_TITLE)
 }
 
-fn para(field: &str, t: &Text) -> Result<String, ValidationError> {
+pub(crate) fn para(field: &str, t: &Text) -> Result<String, ValidationError> {
     domain::paragraph(field, t.as_str(), domain::MAX_PARAGRAPH)
 }
 
-fn opt_para<T: AsRef<str>>(field: &str, t: &Option<T>) -> Result<Option<String>, ValidationError> {
+pub(crate) fn opt_para<T: AsRef<str>>(
+    field: &str,
+    t: &Option<T>,
+) -> Result<Option<String>, ValidationError> {
     domain::optional_paragraph(field, t.as_ref().map(AsRef::as_ref), domain::MAX_PARAGRAPH)
 }
 
@@ -206,7 +211,7 @@ fn opt_line<T: AsRef<str>>(
 }
 
 /// A nullable field of a patch: absent → unchanged, `null` (or blank) → cleared.
-fn patch_para<T: AsRef<str>>(
+pub(crate) fn patch_para<T: AsRef<str>>(
     field: &str,
     t: &MaybeUndefined<T>,
 ) -> Result<Option<Option<String>>, ValidationError> {
@@ -231,7 +236,7 @@ fn patch_line<T: AsRef<str>>(
     }
 }
 
-fn patch_value<T: Clone>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
+pub(crate) fn patch_value<T: Clone>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
     match v {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
@@ -242,7 +247,7 @@ fn patch_value<T: Clone>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
 /// A date a request sends.
 pub(crate) type Date = Ruled<NaiveDate, PlanDate>;
 
-fn day(field: &str, d: &Option<Date>) -> Result<Option<NaiveDate>, ValidationError> {
+pub(crate) fn day(field: &str, d: &Option<Date>) -> Result<Option<NaiveDate>, ValidationError> {
     d.as_ref()
         .map(|d| domain::plan_date(field, d.0))
         .transpose()
@@ -259,11 +264,11 @@ fn patch_day(
     }
 }
 
-fn texts<T: AsRef<str>>(list: &[T]) -> Vec<&str> {
+pub(crate) fn texts<T: AsRef<str>>(list: &[T]) -> Vec<&str> {
     list.iter().map(AsRef::as_ref).collect()
 }
 
-fn choices<T: ChoiceSet>(list: &[Choice<T>]) -> Vec<&str> {
+pub(crate) fn choices<T: ChoiceSet>(list: &[Choice<T>]) -> Vec<&str> {
     list.iter().map(|c| c.raw.as_str()).collect()
 }
 

@@ -157,7 +157,7 @@ fn status_index(status: FeedbackStatus) -> usize {
 
 // ---- who acts for whom --------------------------------------------------------------------
 
-fn acted_by(c: &Caller) -> ActedBy {
+pub(crate) fn acted_by(c: &Caller) -> ActedBy {
     match c {
         Caller::Person(p) => ActedBy::Person(p.user.id),
         Caller::Client(client) => ActedBy::Client(client.client.id),

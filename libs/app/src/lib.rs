@@ -17,6 +17,7 @@ mod oauth;
 mod organisations;
 mod plan_stages;
 mod plans;
+mod projects;
 mod publishing;
 mod template_sharing;
 mod withheld_terms;
@@ -44,6 +45,7 @@ pub use oauth::{
 };
 pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, WorkspaceRecord};
 pub use plans::{NewPlanRequest, NewTemplateRequest};
+pub use projects::{today, NewProjectRequest, PostedUpdate};
 pub use publishing::{PublishPreview, PublishRequest};
 pub use template_sharing::SharedTemplate;
 pub use withheld_terms::{

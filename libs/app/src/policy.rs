@@ -8,7 +8,7 @@
 use pcref_auth::{Acting, Principal};
 use pcref_domain::{
     AllianceId, FeedbackItem, FeedbackStatus, FeedbackView, LearningItem, Organisation,
-    OrganisationId, Role,
+    OrganisationId, ParticipationStatus, Project, Role,
 };
 
 use crate::AppError;
@@ -463,6 +463,120 @@ pub fn close_feedback(c: &impl Acting, item: &FeedbackItem) -> Result<(), AppErr
         answers_feedback(c, item) || submitting_role(c, item).is_some_and(contributes),
         "only the side that answers the feedback (the provider's admins and editors, or the alliance admin for feedback about the alliance) or the organisation that submitted it (its admins, editors and partners) close it",
     )
+}
+
+// ---- joint projects ----------------------------------------------------------------------
+//
+// People and API clients alike (a client acts as its organisation's editor or partner; scopes
+// are checked by the use cases before these). Every member of the alliance follows its
+// projects; organisations taking part write to them; the lead's admins and the alliance admin
+// run them.
+
+/// An alliance's projects: every member of the alliance; to everybody else it does not exist.
+pub fn read_projects(c: &impl Acting, alliance: AllianceId) -> Result<(), AppError> {
+    if c.is_member_of_alliance(alliance) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("alliance"))
+    }
+}
+
+/// One project: every member of its alliance.
+pub fn read_project(c: &impl Acting, project: &Project) -> Result<(), AppError> {
+    if c.is_member_of_alliance(project.alliance_id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("project"))
+    }
+}
+
+/// Proposing a project: the alliance admin, and the admins and editors of its providers (or
+/// their API clients).
+pub fn propose_project(c: &impl Acting, alliance: AllianceId) -> Result<(), AppError> {
+    read_projects(c, alliance)?;
+    require(
+        c.alliance_role(alliance) == Some(Role::AllianceAdmin)
+            || !proposing_providers(c, alliance).is_empty(),
+        "joint projects are proposed by the alliance admin or by a provider's admins and editors; VCSE partners take part once invited",
+    )
+}
+
+/// The providers of the alliance the caller proposes projects for.
+pub fn proposing_providers(c: &impl Acting, alliance: AllianceId) -> Vec<OrganisationId> {
+    c.organisation_roles(alliance)
+        .into_iter()
+        .filter(|(_, role, _)| matches!(role, Role::ProviderAdmin | Role::ProviderEditor))
+        .map(|(org, _, _)| org)
+        .collect()
+}
+
+/// Whether the caller runs the project: an admin of its lead organisation, or the alliance
+/// admin.
+fn runs_project(c: &impl Acting, project: &Project) -> bool {
+    c.alliance_role(project.alliance_id) == Some(Role::AllianceAdmin)
+        || matches!(
+            c.organisation_role(project.lead.id),
+            Some(Role::ProviderAdmin | Role::VcseAdmin)
+        )
+}
+
+/// Changing a project and inviting organisations to it: the lead organisation's admins and the
+/// alliance admin.
+pub fn manage_project(c: &impl Acting, project: &Project) -> Result<(), AppError> {
+    read_project(c, project)?;
+    require(
+        runs_project(c, project),
+        "only the admins of the project's lead organisation and the alliance admin change a joint project and invite organisations to it",
+    )
+}
+
+/// The organisations taking part in the project that the caller writes for (admins and
+/// editors of a provider, admins and partners of a VCSE organisation, or their API clients).
+pub fn project_writing_organisations(c: &impl Acting, project: &Project) -> Vec<OrganisationId> {
+    project
+        .taking_part()
+        .filter(|org| c.organisation_role(org.id).is_some_and(contributes))
+        .map(|org| org.id)
+        .collect()
+}
+
+const PARTICIPANTS_ONLY: &str = "only organisations taking part in the project (invited and accepted) write to it: their admins and editors (for a VCSE organisation, its admins and partners) or their API clients";
+
+/// Milestones: the organisations taking part, and whoever runs the project.
+pub fn write_milestones(c: &impl Acting, project: &Project) -> Result<(), AppError> {
+    read_project(c, project)?;
+    require(
+        runs_project(c, project) || !project_writing_organisations(c, project).is_empty(),
+        PARTICIPANTS_ONLY,
+    )
+}
+
+/// Updates report from an organisation taking part.
+pub fn post_project_update(c: &impl Acting, project: &Project) -> Result<(), AppError> {
+    read_project(c, project)?;
+    require(
+        !project_writing_organisations(c, project).is_empty(),
+        PARTICIPANTS_ONLY,
+    )
+}
+
+/// An invited organisation answers for itself: its admins and editors (for a VCSE
+/// organisation, its admins and partners) or its API clients. An organisation never invited
+/// is not a participant at all (404).
+pub fn answer_project_invitation(
+    c: &impl Acting,
+    project: &Project,
+    org: OrganisationId,
+) -> Result<ParticipationStatus, AppError> {
+    read_project(c, project)?;
+    let status = project
+        .participation(org)
+        .ok_or(AppError::NotFound("participant"))?;
+    require(
+        c.organisation_role(org).is_some_and(contributes),
+        "an invitation is answered by the invited organisation: its admins and editors (for a VCSE organisation, its admins and partners) or its API clients",
+    )?;
+    Ok(status)
 }
 
 /// The caller's role in the organisation that submitted the item, if any.

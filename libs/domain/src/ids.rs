@@ -133,3 +133,15 @@ id_type!(
     /// One response to a feedback item ("you said, we did").
     FeedbackResponseId
 );
+id_type!(
+    /// A joint project of an alliance's organisations.
+    ProjectId
+);
+id_type!(
+    /// A milestone of a joint project.
+    MilestoneId
+);
+id_type!(
+    /// A participant's update on a joint project for a reporting period.
+    ProjectUpdateId
+);

@@ -10,6 +10,7 @@ mod learning;
 mod names;
 mod page;
 mod plans;
+mod projects;
 mod publishing;
 mod records;
 mod reference;
@@ -24,8 +25,9 @@ pub use feedback::{
 };
 pub use ids::{
     AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, ClientTokenId, FeedbackItemId,
-    FeedbackResponseId, GoalId, InvitationId, LearningItemId, MembershipId, OrganisationId, PlanId,
-    PriorityId, ProgressUpdateId, PublicationId, PublicationSeriesId, TemplateId, UserId,
+    FeedbackResponseId, GoalId, InvitationId, LearningItemId, MembershipId, MilestoneId,
+    OrganisationId, PlanId, PriorityId, ProgressUpdateId, ProjectId, ProjectUpdateId,
+    PublicationId, PublicationSeriesId, TemplateId, UserId,
 };
 pub use learning::{
     contributor_label, learning_text, learning_title, parse_categories, parse_competencies,
@@ -41,6 +43,13 @@ pub use plans::{
     TemplateContent, TemplateGoal, TemplateOrigin, TemplatePriority, BUILT_IN_TEMPLATE_ID,
     MAX_NAME, MAX_PARAGRAPH, MAX_TITLE, MAX_URL,
 };
+pub use projects::{
+    done_on, project_competencies, project_ethnic_groups, project_is_stale, project_links,
+    LinkedLearning, LinkedPublication, Milestone, MilestoneCounts, MilestoneDraft, MilestonePatch,
+    Participant, PhaseEntry, Project, ProjectAim, ProjectDraft, ProjectFilter, ProjectOrganisation,
+    ProjectPatch, ProjectUpdate, ProjectUpdateDraft, ReportingPeriod, UpdateAuthor,
+    MAX_PROJECT_LINKS, MAX_PROJECT_TEXT, MAX_PROJECT_TITLE,
+};
 pub use publishing::{
     provider_label, search_text, Publication, PublicationFilter, PublicationSummary,
     PublishedAction, PublishedDocument, PublishedGoal, PublishedPriority, PublishedUpdate, Tag,
@@ -52,7 +61,8 @@ pub use records::{
 };
 pub use reference::{
     ActionStatus, Attribution, BroadEthnicGroup, Competency, EthnicCategory, FeedbackChannel,
-    FeedbackStatus, FeedbackView, LearningCategory, Pillar, PlanStatus, Rag, Scope,
+    FeedbackStatus, FeedbackView, LearningCategory, ParticipationStatus, Pillar, PlanStatus,
+    ProjectPhase, Rag, Scope,
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
 

@@ -438,12 +438,34 @@ closed_set!(
 );
 
 closed_set!(
+    /// The five-step model a joint project moves through. Projects may move back as well as
+    /// forward: the model is a cycle, and a finding can send a project back to gather more.
+    ProjectPhase, field = "phase" {
+        IntelligenceGathering => ("intelligence_gathering", "Intelligence gathering"),
+        AnalysisAndInterpretation => ("analysis_and_interpretation", "Analysis and interpretation"),
+        DefiningProblems => ("defining_problems", "Defining problems"),
+        CoDesigningSolutions => ("co_designing_solutions", "Co-designing solutions"),
+        CriticalActions => ("critical_actions", "Critical actions"),
+    }
+);
+
+closed_set!(
+    /// Where an organisation stands in a joint project.
+    ParticipationStatus, field = "status" {
+        /// Asked to join; has not answered yet.
+        Invited => ("invited", "Invited"),
+        Accepted => ("accepted", "Accepted"),
+        Declined => ("declined", "Declined"),
+    }
+);
+
+closed_set!(
     /// What an API client (OAuth2 client credentials) may do for its organisation.
     Scope, field = "scopes" {
         FeedbackWrite => ("feedback:write", "Submit feedback and respond to it"),
         FeedbackRead => ("feedback:read", "Read the organisation's feedback"),
         LearningWrite => ("learning:write", "Contribute learning items"),
-        ProjectsWrite => ("projects:write", "Post joint-project updates and milestones"),
+        ProjectsWrite => ("projects:write", "Read the alliance's joint projects; post their updates and milestones"),
         LibraryRead => ("library:read", "Read published plans, learning and shared templates"),
         ReportsRead => ("reports:read", "Read board reports"),
     }

@@ -61,7 +61,7 @@ pub enum ActedBy {
 }
 
 impl ActedBy {
-    fn columns(self) -> (Option<String>, Option<String>) {
+    pub(crate) fn columns(self) -> (Option<String>, Option<String>) {
         match self {
             ActedBy::Person(u) => (Some(u.to_string()), None),
             ActedBy::Client(c) => (None, Some(c.to_string())),

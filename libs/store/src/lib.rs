@@ -18,6 +18,7 @@ pub mod learning;
 pub mod memberships;
 pub mod organisations;
 pub mod plans;
+pub mod projects;
 pub mod publications;
 pub mod templates;
 pub mod tokens;

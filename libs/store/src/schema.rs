@@ -348,6 +348,99 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        alliance_id -> Text,
+        title -> Text,
+        lead_organisation_id -> Text,
+        tags -> Text,
+        phase -> Text,
+        phase_entered_on -> Date,
+        starts_on -> Date,
+        ends_on -> Date,
+        rag -> Nullable<Text>,
+        last_update_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_aims (project_id) {
+        project_id -> Text,
+        statement -> Text,
+        measure -> Text,
+        baseline -> Nullable<Text>,
+        target -> Text,
+        deadline -> Date,
+    }
+}
+
+diesel::table! {
+    project_participants (project_id, organisation_id) {
+        project_id -> Text,
+        organisation_id -> Text,
+        status -> Text,
+        invited_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    project_phases (id) {
+        id -> Text,
+        project_id -> Text,
+        phase -> Text,
+        entered_on -> Date,
+    }
+}
+
+diesel::table! {
+    project_milestones (id) {
+        id -> Text,
+        project_id -> Text,
+        title -> Text,
+        due_on -> Date,
+        owner_organisation_id -> Text,
+        done_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_updates (id) {
+        id -> Text,
+        project_id -> Text,
+        organisation_id -> Text,
+        author_user -> Nullable<Text>,
+        author_client -> Nullable<Text>,
+        reported_on -> Date,
+        rag -> Text,
+        narrative -> Text,
+        phase_from -> Nullable<Text>,
+        phase -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_publications (project_id, publication_id) {
+        project_id -> Text,
+        publication_id -> Text,
+    }
+}
+
+diesel::table! {
+    project_learning_items (project_id, learning_item_id) {
+        project_id -> Text,
+        learning_item_id -> Text,
+    }
+}
+
 diesel::joinable!(organisations -> alliances (alliance_id));
 diesel::joinable!(client_tokens -> api_clients (client_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
@@ -363,6 +456,18 @@ diesel::joinable!(access_tokens -> users (user_id));
 diesel::joinable!(publications -> organisations (organisation_id));
 diesel::joinable!(learning_items -> organisations (organisation_id));
 diesel::joinable!(feedback_responses -> feedback_items (feedback_id));
+diesel::joinable!(projects -> organisations (lead_organisation_id));
+diesel::joinable!(project_aims -> projects (project_id));
+diesel::joinable!(project_participants -> projects (project_id));
+diesel::joinable!(project_participants -> organisations (organisation_id));
+diesel::joinable!(project_phases -> projects (project_id));
+diesel::joinable!(project_milestones -> projects (project_id));
+diesel::joinable!(project_milestones -> organisations (owner_organisation_id));
+diesel::joinable!(project_updates -> projects (project_id));
+diesel::joinable!(project_publications -> projects (project_id));
+diesel::joinable!(project_publications -> publications (publication_id));
+diesel::joinable!(project_learning_items -> projects (project_id));
+diesel::joinable!(project_learning_items -> learning_items (learning_item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     alliances,
@@ -389,4 +494,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     feedback_items,
     feedback_responses,
+    projects,
+    project_aims,
+    project_participants,
+    project_phases,
+    project_milestones,
+    project_updates,
+    project_publications,
+    project_learning_items,
 );

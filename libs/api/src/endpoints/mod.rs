@@ -12,6 +12,7 @@ mod oauth;
 mod organisations;
 mod plan_stages;
 mod plans;
+mod projects;
 mod publishing;
 mod reference;
 mod withheld_terms;
@@ -27,6 +28,7 @@ pub use oauth::OAuthApi;
 pub use organisations::OrganisationsApi;
 pub use plan_stages::{ActionsApi, GoalsApi, PrioritiesApi, ProgressUpdatesApi};
 pub use plans::{PlansApi, TemplatesApi};
+pub use projects::ProjectsApi;
 pub use publishing::PublishingApi;
 pub use reference::ReferenceApi;
 pub use withheld_terms::WithheldTermsApi;
@@ -82,6 +84,11 @@ pub enum ApiTags {
     /// Patient, carer and community feedback about a provider or the alliance, and its "you
     /// said, we did" loop: received → acknowledged → responded → closed.
     Feedback,
+    /// Joint projects across providers and VCSE partners, following the five-step model
+    /// (intelligence gathering, analysis and interpretation, defining problems, co-designing
+    /// solutions, critical actions): participants, milestones and RAG updates.
+    #[oai(rename = "Joint projects")]
+    Projects,
 }
 
 /// Reads the paging query parameters.
