@@ -200,6 +200,13 @@ fn record(
     Ok(())
 }
 
+/// Changing a milestone: as adding one to its project; to whoever cannot see the project, the
+/// milestone does not exist.
+fn milestone_rule(c: &Caller, project: &Project) -> Result<(), AppError> {
+    policy::read_project(c, project).map_err(|_| AppError::NotFound("milestone"))?;
+    policy::write_milestones(c, project)
+}
+
 fn participant(project: &Project, org: OrganisationId) -> Result<Participant, AppError> {
     project
         .participants
@@ -232,17 +239,25 @@ impl App {
         policy::propose_project(c, alliance)
     }
 
-    /// Whether the caller may change the project (checked before the body).
+    /// Checks one of `policy`'s rules against the stored project, the caller's scope first.
+    async fn check_project(
+        &self,
+        c: &Caller,
+        id: ProjectId,
+        rule: fn(&Caller, &Project) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        c.require_scope(Scope::ProjectsWrite)?;
+        let c = c.clone();
+        self.db.read(move |conn| rule(&c, &find(conn, id)?)).await
+    }
+
+    /// Whether the caller may change the project and invite to it (checked before the body).
     pub async fn authorize_project_change(
         &self,
         c: &Caller,
         id: ProjectId,
     ) -> Result<(), AppError> {
-        c.require_scope(Scope::ProjectsWrite)?;
-        let c = c.clone();
-        self.db
-            .read(move |conn| policy::manage_project(&c, &find(conn, id)?))
-            .await
+        self.check_project(c, id, policy::manage_project).await
     }
 
     /// Whether the caller may add milestones to the project (checked before the body).
@@ -251,14 +266,11 @@ impl App {
         c: &Caller,
         id: ProjectId,
     ) -> Result<(), AppError> {
-        c.require_scope(Scope::ProjectsWrite)?;
-        let c = c.clone();
-        self.db
-            .read(move |conn| policy::write_milestones(&c, &find(conn, id)?))
-            .await
+        self.check_project(c, id, policy::write_milestones).await
     }
 
-    /// Whether the caller may change the milestone (checked before the body).
+    /// Whether the caller may change the milestone (checked before the body): as adding one to
+    /// its project. To whoever cannot see the project, the milestone does not exist.
     pub async fn authorize_milestone_change(
         &self,
         c: &Caller,
@@ -269,9 +281,7 @@ impl App {
         self.db
             .read(move |conn| {
                 let milestone = find_milestone(conn, id)?;
-                let project = find(conn, milestone.project_id)?;
-                policy::read_project(&c, &project).map_err(|_| AppError::NotFound("milestone"))?;
-                policy::write_milestones(&c, &project)
+                milestone_rule(&c, &find(conn, milestone.project_id)?)
             })
             .await
     }
@@ -282,11 +292,7 @@ impl App {
         c: &Caller,
         id: ProjectId,
     ) -> Result<(), AppError> {
-        c.require_scope(Scope::ProjectsWrite)?;
-        let c = c.clone();
-        self.db
-            .read(move |conn| policy::post_project_update(&c, &find(conn, id)?))
-            .await
+        self.check_project(c, id, policy::post_project_update).await
     }
 
     /// Proposes a project: the lead and links checked; the lead takes part from the start, and
@@ -431,15 +437,6 @@ impl App {
         id: ProjectId,
     ) -> Result<Vec<Participant>, AppError> {
         Ok(self.get_project(c, id).await?.participants)
-    }
-
-    /// Whether the caller may invite organisations (checked before the body).
-    pub async fn authorize_project_invitation(
-        &self,
-        c: &Caller,
-        id: ProjectId,
-    ) -> Result<(), AppError> {
-        self.authorize_project_change(c, id).await
     }
 
     /// Invites an organisation of the alliance (again, after it declined).
@@ -625,8 +622,7 @@ impl App {
             .write(move |conn| {
                 let before = find_milestone(conn, id)?;
                 let project = find_locked(conn, before.project_id)?;
-                policy::read_project(&c, &project).map_err(|_| AppError::NotFound("milestone"))?;
-                policy::write_milestones(&c, &project)?;
+                milestone_rule(&c, &project)?;
                 check_if_match(if_match.as_ref(), before.version)?;
                 let owner = patch.owner_organisation_id.unwrap_or(before.owner.id);
                 if owner != before.owner.id {

@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
-use pcref_app::App;
+use pcref_app::{App, Caller};
 use pcref_domain::{AllianceId, MilestoneId, OrganisationId, ProjectId};
 
 use super::{page, record_responses, valid, ApiTags};
@@ -40,6 +40,25 @@ pub enum UpdatePosted {
     /// narrative sent. `Location` is the project's updates.
     #[oai(status = 201)]
     Created(Json<ProjectUpdate>, #[oai(header = "Location")] String),
+}
+
+/// An invited organisation's answer.
+async fn answer(
+    app: &App,
+    caller: Caller,
+    project: Uuid,
+    organisation: Uuid,
+    accept: bool,
+) -> Result<Json<Participant>, ApiError> {
+    let answered = app
+        .answer_project_invitation(
+            &caller,
+            ProjectId(project),
+            OrganisationId(organisation),
+            accept,
+        )
+        .await?;
+    Ok(Json(answered.into()))
 }
 
 fn project_location(id: impl std::fmt::Display) -> String {
@@ -263,15 +282,7 @@ impl ProjectsApi {
         project_id: Path<Uuid>,
         organisation_id: Path<Uuid>,
     ) -> Result<Json<Participant>, ApiError> {
-        let answered = app
-            .answer_project_invitation(
-                &auth.caller(),
-                ProjectId(project_id.0),
-                OrganisationId(organisation_id.0),
-                true,
-            )
-            .await?;
-        Ok(Json(answered.into()))
+        answer(&app, auth.caller(), project_id.0, organisation_id.0, true).await
     }
 
     /// Decline an invitation to a project
@@ -289,15 +300,7 @@ impl ProjectsApi {
         project_id: Path<Uuid>,
         organisation_id: Path<Uuid>,
     ) -> Result<Json<Participant>, ApiError> {
-        let answered = app
-            .answer_project_invitation(
-                &auth.caller(),
-                ProjectId(project_id.0),
-                OrganisationId(organisation_id.0),
-                false,
-            )
-            .await?;
-        Ok(Json(answered.into()))
+        answer(&app, auth.caller(), project_id.0, organisation_id.0, false).await
     }
 
     /// List a project's milestones
