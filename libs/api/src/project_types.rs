@@ -530,7 +530,7 @@ impl From<domain::Project> for Project {
         let today = pcref_app::today();
         Project {
             stale: p.is_stale(today),
-            current_period: domain::ReportingPeriod::containing(today).label(),
+            current_period: domain::Quarter::containing(today).label(),
             id: p.id.as_uuid(),
             alliance_id: p.alliance_id.as_uuid(),
             title: p.title,

@@ -47,8 +47,8 @@ pub use projects::{
     done_on, project_competencies, project_ethnic_groups, project_is_stale, project_links,
     LinkedLearning, LinkedPublication, Milestone, MilestoneCounts, MilestoneDraft, MilestonePatch,
     Participant, PhaseEntry, Project, ProjectAim, ProjectDraft, ProjectFilter, ProjectOrganisation,
-    ProjectPatch, ProjectUpdate, ProjectUpdateDraft, ReportingPeriod, UpdateAuthor,
-    MAX_PROJECT_LINKS, MAX_PROJECT_TEXT, MAX_PROJECT_TITLE,
+    ProjectPatch, ProjectUpdate, ProjectUpdateDraft, Quarter, UpdateAuthor, MAX_PROJECT_LINKS,
+    MAX_PROJECT_TEXT, MAX_PROJECT_TITLE,
 };
 pub use publishing::{
     provider_label, search_text, Publication, PublicationFilter, PublicationSummary,

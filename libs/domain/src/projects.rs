@@ -28,18 +28,18 @@ pub const MAX_PROJECT_LINKS: usize = 50;
 
 // ---- reporting periods ----------------------------------------------------------------------
 
-/// A reporting period: a calendar quarter.
+/// A calendar quarter: the reporting period of joint projects' updates (`2026-Q4`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ReportingPeriod {
+pub struct Quarter {
     pub year: i32,
     /// 1–4.
     pub quarter: u32,
 }
 
-impl ReportingPeriod {
+impl Quarter {
     /// The quarter a day falls in.
-    pub fn containing(date: NaiveDate) -> ReportingPeriod {
-        ReportingPeriod {
+    pub fn containing(date: NaiveDate) -> Quarter {
+        Quarter {
             year: date.year(),
             quarter: (date.month() - 1) / 3 + 1,
         }
@@ -332,7 +332,7 @@ pub fn project_is_stale(
     last_update_on: Option<NaiveDate>,
     today: NaiveDate,
 ) -> bool {
-    let period_start = ReportingPeriod::containing(today).starts_on();
+    let period_start = Quarter::containing(today).starts_on();
     starts_on <= today && last_update_on.is_none_or(|d| d < period_start)
 }
 
@@ -454,8 +454,8 @@ pub struct ProjectUpdate {
 }
 
 impl ProjectUpdate {
-    pub fn period(&self) -> ReportingPeriod {
-        ReportingPeriod::containing(self.reported_on)
+    pub fn period(&self) -> Quarter {
+        Quarter::containing(self.reported_on)
     }
 }
 
@@ -476,7 +476,7 @@ mod tests {
             (day(2026, 9, 30), "2026-Q3", day(2026, 7, 1)),
             (day(2026, 12, 2), "2026-Q4", day(2026, 10, 1)),
         ] {
-            let period = ReportingPeriod::containing(date);
+            let period = Quarter::containing(date);
             assert_eq!(period.label(), label, "{date}");
             assert_eq!(period.starts_on(), first, "{date}");
         }

@@ -11,8 +11,8 @@ use pcref_domain::{
     AllianceId, Cursor, LearningItemId, LinkedLearning, LinkedPublication, Milestone,
     MilestoneCounts, MilestoneId, OrganisationId, Page, PageLimit, Participant,
     ParticipationStatus, PhaseEntry, Project, ProjectAim, ProjectDraft, ProjectFilter, ProjectId,
-    ProjectOrganisation, ProjectPhase, ProjectUpdate, ProjectUpdateId, PublicationId, Rag,
-    ReportingPeriod, Tag, Tags, UpdateAuthor, Version,
+    ProjectOrganisation, ProjectPhase, ProjectUpdate, ProjectUpdateId, PublicationId, Quarter, Rag,
+    Tag, Tags, UpdateAuthor, Version,
 };
 
 use crate::feedback::ActedBy;
@@ -458,7 +458,7 @@ pub fn list_projects(
         None => {}
     }
     // The rule of `pcref_domain::project_is_stale`, in SQL.
-    let period_start = ReportingPeriod::containing(today).starts_on();
+    let period_start = Quarter::containing(today).starts_on();
     match filter.stale {
         Some(true) => {
             query = query.filter(projects::starts_on.le(today)).filter(
