@@ -12,6 +12,7 @@ mod oauth;
 mod organisations;
 mod plan_stages;
 mod plans;
+mod projects;
 mod publishing;
 mod rate_limits;
 mod reference;
