@@ -6,7 +6,9 @@
 //! providers' private workspaces (action plans, their priority areas, goals, actions and
 //! progress updates, saved templates) are both walked, as are the public reference lists and
 //! the built-in template. Every provider here has a standing plan with one record of each
-//! stage and a saved template, built through the API by the provider's own editor.
+//! stage and a saved template, built through the API by the provider's own editor. Each
+//! alliance also keeps two joint projects: one led by P with the VCSE organisation V an
+//! accepted participant, and one led by P2 alone.
 //!
 //! Besides the status of each cell it checks that refusals are problem+json, that nothing of
 //! the other alliance (or of the tenant refused) shows in any body, that nothing of a
@@ -152,6 +154,20 @@ enum Op {
     AcknowledgeFeedback,
     RespondToFeedback,
     CloseFeedback,
+    // Joint projects, their participants, milestones and updates.
+    ListProjects,
+    CreateProject,
+    GetProject,
+    UpdateProject,
+    ListProjectParticipants,
+    InviteProjectParticipant,
+    AcceptProjectParticipation,
+    DeclineProjectParticipation,
+    ListProjectMilestones,
+    CreateProjectMilestone,
+    UpdateProjectMilestone,
+    ListProjectUpdates,
+    CreateProjectUpdate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,6 +309,30 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::AcknowledgeFeedback,          ["AAFFFHHAF", "FFFFFFFFF", "HHHHHHHHH"]),
     (Op::RespondToFeedback,            ["AAFFFHHAF", "FFFFFFFFF", "HHHHHHHHH"]),
     (Op::CloseFeedback,                ["AAFAAHHAA", "HHHAAHHHA", "HHHHHHHHH"]),
+    // Joint projects: every member of the alliance and its clients (with projects:write)
+    // read them; provider admins and editors, their clients and the alliance admin propose
+    // them. "own" is alliance A's project led by P with V an accepted participant (a fresh one
+    // where the operation changes it), "sibling" A's project led by P2 alone (P and V do not
+    // take part), "foreign" alliance B's project like "own". The lead's admins and the
+    // alliance admin change a project and invite; writers (admins, editors, partners and the
+    // clients) of accepted participants post updates and milestones, and so does the alliance
+    // admin for milestones only. Accepting and declining: "own" is a fresh project led by P2
+    // that invited the caller's organisation (V for VCSE roles, P for everybody else); only
+    // that organisation's writers answer. "sibling" is a fresh project led by P that invited
+    // P2: nobody walking answers for P2. "foreign": alliance B's like "own".
+    (Op::ListProjects,                 ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::CreateProject,                ["AAFFFAFAF", "",          "HHHHHHHHH"]),
+    (Op::GetProject,                   ["AAAAAAAAA", "AAAAAAAAA", "HHHHHHHHH"]),
+    (Op::UpdateProject,                ["AFFFFAFFF", "FFFFFAFFF", "HHHHHHHHH"]),
+    (Op::ListProjectParticipants,      ["AAAAAAAAA", "AAAAAAAAA", "HHHHHHHHH"]),
+    (Op::InviteProjectParticipant,     ["AFFFFAFFF", "FFFFFAFFF", "HHHHHHHHH"]),
+    (Op::AcceptProjectParticipation,   ["AAFAAFFAA", "FFFFFFFFF", "HHHHHHHHH"]),
+    (Op::DeclineProjectParticipation,  ["AAFAAFFAA", "FFFFFFFFF", "HHHHHHHHH"]),
+    (Op::ListProjectMilestones,        ["AAAAAAAAA", "AAAAAAAAA", "HHHHHHHHH"]),
+    (Op::CreateProjectMilestone,       ["AAFAAAFAA", "FFFFFAFFF", "HHHHHHHHH"]),
+    (Op::UpdateProjectMilestone,       ["AAFAAAFAA", "FFFFFAFFF", "HHHHHHHHH"]),
+    (Op::ListProjectUpdates,           ["AAAAAAAAA", "AAAAAAAAA", "HHHHHHHHH"]),
+    (Op::CreateProjectUpdate,          ["AAFAAFFAA", "FFFFFFFFF", "HHHHHHHHH"]),
 ];
 
 /// The built-in "PCREF action-planning tool (four stages)" template, seeded by a migration.
@@ -567,6 +607,64 @@ impl Op {
                 Method::POST,
                 "/api/v1/feedback/{id}/close",
             ),
+            Op::ListProjects => (
+                "list_projects",
+                Method::GET,
+                "/api/v1/alliances/{id}/projects",
+            ),
+            Op::CreateProject => (
+                "create_project",
+                Method::POST,
+                "/api/v1/alliances/{id}/projects",
+            ),
+            Op::GetProject => ("get_project", Method::GET, "/api/v1/projects/{id}"),
+            Op::UpdateProject => ("update_project", Method::PATCH, "/api/v1/projects/{id}"),
+            Op::ListProjectParticipants => (
+                "list_project_participants",
+                Method::GET,
+                "/api/v1/projects/{id}/participants",
+            ),
+            Op::InviteProjectParticipant => (
+                "invite_project_participant",
+                Method::POST,
+                "/api/v1/projects/{id}/participants",
+            ),
+            // Two ids: the project's, then the organisation's.
+            Op::AcceptProjectParticipation => (
+                "accept_project_participation",
+                Method::POST,
+                "/api/v1/projects/{id}/participants/{id}/accept",
+            ),
+            Op::DeclineProjectParticipation => (
+                "decline_project_participation",
+                Method::POST,
+                "/api/v1/projects/{id}/participants/{id}/decline",
+            ),
+            Op::ListProjectMilestones => (
+                "list_project_milestones",
+                Method::GET,
+                "/api/v1/projects/{id}/milestones",
+            ),
+            Op::CreateProjectMilestone => (
+                "create_project_milestone",
+                Method::POST,
+                "/api/v1/projects/{id}/milestones",
+            ),
+            Op::UpdateProjectMilestone => (
+                "update_project_milestone",
+                Method::PATCH,
+                "/api/v1/milestones/{id}",
+            ),
+            Op::ListProjectUpdates => (
+                "list_project_updates",
+                Method::GET,
+                "/api/v1/projects/{id}/updates",
+            ),
+            Op::CreateProjectUpdate => (
+                "create_project_update",
+                Method::POST,
+                "/api/v1/projects/{id}/updates",
+            ),
         }
     }
 
@@ -705,6 +803,8 @@ struct Side {
     v: Org,
     /// One actor per role, in the order of `ROLES`.
     actors: Vec<Actor>,
+    /// The side's standing joint projects.
+    projects: Option<Projects>,
 }
 
 impl Side {
@@ -730,7 +830,14 @@ impl Side {
             markers.extend(org.emails.iter().cloned());
             markers.extend(org.workspace_markers().iter().cloned());
         }
+        markers.extend(self.projects().markers.iter().cloned());
         markers
+    }
+
+    fn projects(&self) -> &Projects {
+        self.projects
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no projects", self.alliance_name))
     }
 }
 
@@ -1082,7 +1189,7 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
             .map(|a| a.email.clone())
             .collect::<Vec<_>>()
     };
-    Side {
+    let mut side = Side {
         alliance_emails: vec![
             actors[ALLIANCE_ADMIN].email.clone(),
             actors[BOARD_MEMBER].email.clone(),
@@ -1115,7 +1222,10 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
         alliance_id: aid,
         alliance_name,
         actors,
-    }
+        projects: None,
+    };
+    side.projects = Some(build_projects(app, &side, title).await);
+    side
 }
 
 /// Both alliances: A, whose roles walk the matrix, and B, the foreign one.
@@ -1129,6 +1239,8 @@ struct World {
 struct Prepared {
     /// The id in the path, when the operation has one.
     id: Option<String>,
+    /// The second id in the path, when it has two (a project's participant organisation).
+    second_id: Option<String>,
     if_match: Option<String>,
     body: Option<Value>,
     /// The target's private data: must not show in a refusal.
@@ -1139,6 +1251,7 @@ impl Prepared {
     fn plain() -> Prepared {
         Prepared {
             id: None,
+            second_id: None,
             if_match: None,
             body: None,
             markers: Vec::new(),
@@ -1150,6 +1263,11 @@ impl Prepared {
             id: Some(id.to_owned()),
             ..Prepared::plain()
         }
+    }
+
+    fn and(mut self, second_id: &str) -> Prepared {
+        self.second_id = Some(second_id.to_owned());
+        self
     }
 
     fn with_body(mut self, body: Value) -> Prepared {
@@ -1189,6 +1307,9 @@ async fn prepare(
     }
     if op.in_feedback() {
         return prepare_feedback(app, world, op, tenant, n).await;
+    }
+    if op.in_projects() {
+        return prepare_projects(app, world, op, role, tenant, n).await;
     }
     let side = match tenant {
         Tenant::Own | Tenant::Sibling => &world.a,
@@ -1775,6 +1896,233 @@ async fn prepare_feedback(
     }
 }
 
+// ---- joint projects -----------------------------------------------------------------------
+
+impl Op {
+    /// Joint projects, their participants, milestones and updates, set up by
+    /// `prepare_projects`.
+    fn in_projects(self) -> bool {
+        matches!(
+            self,
+            Op::ListProjects
+                | Op::CreateProject
+                | Op::GetProject
+                | Op::UpdateProject
+                | Op::ListProjectParticipants
+                | Op::InviteProjectParticipant
+                | Op::AcceptProjectParticipation
+                | Op::DeclineProjectParticipation
+                | Op::ListProjectMilestones
+                | Op::CreateProjectMilestone
+                | Op::UpdateProjectMilestone
+                | Op::ListProjectUpdates
+                | Op::CreateProjectUpdate
+        )
+    }
+}
+
+/// A side's standing joint projects and what was written in them.
+struct Projects {
+    /// Led by P, with V an accepted participant.
+    own: String,
+    /// Led by P2 alone.
+    sibling: String,
+    /// Their titles, milestones' titles and updates' narratives: nobody outside the alliance
+    /// may read these.
+    markers: Vec<String>,
+}
+
+/// A day `days` from today (UTC), as `YYYY-MM-DD`.
+fn day_from_today(days: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
+/// A project led by `lead`, started a month ago, whose texts hold no marker of any workspace.
+fn project_body(title: &str, lead: &str) -> Value {
+    json!({
+        "title": title,
+        "aim": {
+            "statement": "Halve the gap in detention rates for Black adults",
+            "measure": "Detentions per 100,000 adults, by ethnic category",
+            "target": "1.7 times the White British rate",
+            "deadline": day_from_today(365),
+        },
+        "lead_organisation_id": lead,
+        "ethnic_categories": ["M", "N"],
+        "competencies": ["co_production"],
+        "pillar": "data",
+        "starts_on": day_from_today(-30),
+        "ends_on": day_from_today(365),
+    })
+}
+
+/// A fresh project proposed by the editor of `lead`, which leads it: its id and `ETag`.
+async fn fresh_project(app: &TestApp, side: &Side, lead: &Org, title: &str) -> (String, String) {
+    let (project, tag) = create_record(
+        app,
+        &lead.workspace().editor,
+        &format!("/api/v1/alliances/{}/projects", side.alliance_id),
+        project_body(title, &lead.id),
+    )
+    .await;
+    assert!(!tag.is_empty(), "a new project answered without an ETag");
+    (str_field(&project, "id"), tag)
+}
+
+/// The lead's admin invites `invitee` into the project.
+async fn invite_into_project(app: &TestApp, lead: &Org, project: &str, invitee: &Org) {
+    let response = app
+        .post(
+            &format!("/api/v1/projects/{project}/participants"),
+            &lead.admin.token,
+            json!({ "organisation_id": invitee.id }),
+        )
+        .await;
+    expect_status(response, StatusCode::CREATED).await;
+}
+
+/// Builds the side's standing projects through the API: "own" proposed by P's editor, V
+/// invited by P's admin and accepted by V's partner; "sibling" proposed by P2's editor. Each
+/// gets a milestone and an update from its lead's editor.
+async fn build_projects(app: &TestApp, side: &Side, title: &str) -> Projects {
+    let mut markers = Vec::new();
+    let mut ids = Vec::new();
+    for (lead, label) in [(&side.p, "Own"), (&side.p2, "Sibling")] {
+        let project_title = format!("{title} {label} Joint Project");
+        let (id, _) = fresh_project(app, side, lead, &project_title).await;
+        let editor = &lead.workspace().editor;
+        let milestone = format!("{title} {label} milestone: listening events held");
+        create_record(
+            app,
+            editor,
+            &format!("/api/v1/projects/{id}/milestones"),
+            json!({ "title": milestone, "due_on": day_from_today(30) }),
+        )
+        .await;
+        let narrative = format!("{title} {label} update: the listening events are booked");
+        create_record(
+            app,
+            editor,
+            &format!("/api/v1/projects/{id}/updates"),
+            json!({ "rag": "amber", "narrative": narrative }),
+        )
+        .await;
+        markers.extend([project_title, milestone, narrative]);
+        ids.push(id);
+    }
+    let own = ids[0].clone();
+    invite_into_project(app, &side.p, &own, &side.v).await;
+    let accepted = app
+        .post(
+            &format!("/api/v1/projects/{own}/participants/{}/accept", side.v.id),
+            &side.actors[VCSE_PARTNER].token,
+            json!({}),
+        )
+        .await;
+    expect_status(accepted, StatusCode::OK).await;
+    Projects {
+        own,
+        sibling: ids[1].clone(),
+        markers,
+    }
+}
+
+/// Sets up a joint-project cell: the alliance, a standing project (led by P with V accepted
+/// for "own" and "foreign", led by P2 alone for "sibling"), or a fresh project, invitation or
+/// milestone where the operation changes one.
+async fn prepare_projects(
+    app: &TestApp,
+    world: &World,
+    op: Op,
+    role: usize,
+    tenant: Tenant,
+    n: usize,
+) -> Prepared {
+    let side = match tenant {
+        Tenant::Own | Tenant::Sibling => &world.a,
+        Tenant::Foreign => &world.b,
+    };
+    let (project, lead) = match tenant {
+        Tenant::Sibling => (&side.projects().sibling, &side.p2),
+        Tenant::Own | Tenant::Foreign => (&side.projects().own, &side.p),
+    };
+    let title = format!("Matrix project {n}");
+    // A refusal never shows the people of the lead, nor (in another alliance) what a fresh
+    // target holds.
+    let mut markers = lead.emails.clone();
+    if tenant == Tenant::Foreign {
+        markers.push(title.clone());
+    }
+    let at = |id: &str| Prepared::on(id).markers(&markers);
+    match op {
+        Op::ListProjects => Prepared::on(&side.alliance_id).markers(&side.alliance_emails),
+        Op::CreateProject => Prepared::on(&side.alliance_id)
+            .markers(&side.alliance_emails)
+            .with_body(project_body(&title, &side.p.id)),
+        Op::GetProject
+        | Op::ListProjectParticipants
+        | Op::ListProjectMilestones
+        | Op::ListProjectUpdates => at(project),
+        Op::UpdateProject => {
+            let (id, tag) = fresh_project(app, side, lead, &title).await;
+            at(&id)
+                .if_match(&tag)
+                .with_body(json!({ "title": format!("Matrix retitled project {n}") }))
+        }
+        Op::InviteProjectParticipant => {
+            let (id, _) = fresh_project(app, side, lead, &title).await;
+            let invitee = match tenant {
+                Tenant::Sibling => &side.p,
+                Tenant::Own | Tenant::Foreign => &side.p2,
+            };
+            at(&id).with_body(json!({ "organisation_id": invitee.id }))
+        }
+        Op::AcceptProjectParticipation | Op::DeclineProjectParticipation => {
+            // "own": P2 leads and invites the caller's organisation; "sibling": P leads and
+            // invites P2.
+            let (inviter, invitee) = match tenant {
+                Tenant::Sibling => (&side.p, &side.p2),
+                Tenant::Own | Tenant::Foreign => (&side.p2, side.org_for(role)),
+            };
+            let (id, _) = fresh_project(app, side, inviter, &title).await;
+            invite_into_project(app, inviter, &id, invitee).await;
+            Prepared::on(&id)
+                .and(&invitee.id)
+                .markers(&markers)
+                .markers(&inviter.emails)
+                .markers(&invitee.emails)
+        }
+        Op::CreateProjectMilestone => at(project).with_body(json!({
+            "title": format!("Matrix milestone {n}"),
+            "due_on": day_from_today(30),
+        })),
+        Op::UpdateProjectMilestone => {
+            let milestone = format!("Matrix fresh milestone {n}");
+            let (record, tag) = create_record(
+                app,
+                &lead.workspace().editor,
+                &format!("/api/v1/projects/{project}/milestones"),
+                json!({ "title": milestone, "due_on": day_from_today(30) }),
+            )
+            .await;
+            assert!(!tag.is_empty(), "a new milestone answered without an ETag");
+            let prepared = at(&str_field(&record, "id"))
+                .if_match(&tag)
+                .with_body(json!({ "title": format!("Matrix retitled milestone {n}") }));
+            if tenant == Tenant::Foreign {
+                prepared.markers(&[milestone])
+            } else {
+                prepared
+            }
+        }
+        Op::CreateProjectUpdate => at(project).with_body(json!({
+            "rag": "green",
+            "narrative": format!("Matrix project update {n}: a community meeting was held"),
+        })),
+        _ => unreachable!("{} is not a joint-project operation", op.label()),
+    }
+}
+
 // ---- shared templates and withheld terms --------------------------------------------------
 
 impl Op {
@@ -1912,10 +2260,10 @@ async fn prepare_sharing(
 /// The request for a prepared cell, sent with `token` (none for an anonymous call).
 fn request(app: &TestApp, op: Op, token: Option<&str>, prepared: &Prepared) -> RequestBuilder {
     let (_, method, template) = op.spec();
-    let path = match &prepared.id {
-        Some(id) => template.replace("{id}", id),
-        None => template.to_owned(),
-    };
+    let mut path = template.to_owned();
+    for id in [&prepared.id, &prepared.second_id].into_iter().flatten() {
+        path = path.replacen("{id}", id, 1);
+    }
     let mut builder = app.request(method, &path, token);
     if let Some(tag) = &prepared.if_match {
         builder = builder.header("If-Match", tag);
