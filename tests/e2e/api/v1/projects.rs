@@ -577,6 +577,36 @@ async fn who_may_propose_and_what_is_checked(backend: Backend) {
     );
     assert_eq!(by_alliance["participants"][0]["lead"], true);
     assert_eq!(by_alliance["participants"][0]["organisation_kind"], "vcse");
+    // A VCSE organisation that leads runs the project through its admins, not its partners.
+    let led_by_vcse = str_field(&by_alliance, "id");
+    expect_problem(
+        invite(app, &f.partner, &led_by_vcse, &ws.provider).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let invited = invite_ok(app, &f.vcse_admin, &led_by_vcse, &ws.provider).await;
+    assert_eq!(invited["status"], "invited");
+    let (_, vcse_tag) = read_project(app, &f.partner, &led_by_vcse).await;
+    expect_problem(
+        app.patch(
+            &project_path(&led_by_vcse),
+            &f.partner.token,
+            Some(&vcse_tag),
+            json!({ "title": "Community-led crisis cafés, year one" }),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let (renamed, _) = change_project(
+        app,
+        &f.vcse_admin,
+        &led_by_vcse,
+        &vcse_tag,
+        json!({ "title": "Community-led crisis cafés, year one" }),
+    )
+    .await;
+    assert_eq!(renamed["title"], "Community-led crisis cafés, year one");
 
     // The provider's admin proposes one its own provider leads: it takes part once.
     let (by_admin, _) = create_project(app, &ws.admin, &ws.alliance_id, body.clone()).await;
@@ -584,6 +614,54 @@ async fn who_may_propose_and_what_is_checked(backend: Backend) {
         participation(&by_admin),
         vec![(ws.provider.clone(), "accepted".to_owned())]
     );
+
+    // The provider's API client (projects:write) proposes as its editor would: the provider
+    // takes part. A VCSE organisation's client may not; a client without the scope neither.
+    let provider_client = app
+        .client_actor(
+            &ws.admin,
+            &ws.provider,
+            "Riverside project scripts",
+            &["projects:write"],
+        )
+        .await;
+    let (by_client, _) = create_project(
+        app,
+        &provider_client,
+        &ws.alliance_id,
+        project_body("Proposed by a script", &f.vcse, days(-10), days(200)),
+    )
+    .await;
+    assert_eq!(
+        participation(&by_client),
+        vec![
+            (f.vcse.clone(), "accepted".to_owned()),
+            (ws.provider.clone(), "accepted".to_owned()),
+        ]
+    );
+    let vcse_client = app
+        .client_actor(
+            &f.vcse_admin,
+            &f.vcse,
+            "Voices project scripts",
+            &["projects:write"],
+        )
+        .await;
+    let learning_client = app
+        .client_actor(
+            &ws.admin,
+            &ws.provider,
+            "Riverside learning scripts",
+            &["learning:write"],
+        )
+        .await;
+    for refused in [&vcse_client, &learning_client] {
+        expect_problem(
+            app.post(&path, &refused.token, body.clone()).await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
 
     // The lead must be an organisation of this alliance: another alliance's reads exactly
     // like one that does not exist.
@@ -671,7 +749,7 @@ async fn who_may_propose_and_what_is_checked(backend: Backend) {
     let count = listed(app, &ws.editor, &ws.alliance_id, "limit=200")
         .await
         .len();
-    assert_eq!(count, 3, "only the valid projects were stored");
+    assert_eq!(count, 4, "only the valid projects were stored");
 
     // A retry with the same Idempotency-Key replays the first answer and creates nothing.
     let retried = with(
@@ -1004,7 +1082,20 @@ async fn organisations_are_invited_and_accept_or_decline(backend: Backend) {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let invited = invite_ok(app, &ws.admin, &id, &f.vcse).await;
+    // Invited with an Idempotency-Key: a retry replays the answer.
+    let send = || {
+        app.request(Method::POST, &participants_path(&id), Some(&ws.admin.token))
+            .header("Idempotency-Key", "invite-voices-1")
+            .json(&json!({ "organisation_id": f.vcse }))
+            .send()
+    };
+    let invited = expect_status(send().await.expect("invite"), StatusCode::CREATED).await;
+    let replayed = send().await.expect("invite again");
+    assert_eq!(
+        header(&replayed, "idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(expect_status(replayed, StatusCode::CREATED).await, invited);
     assert_eq!(invited["organisation_id"], json!(f.vcse));
     assert_eq!(invited["organisation_name"], VCSE_NAME);
     assert_eq!(invited["organisation_kind"], "vcse");
@@ -1310,6 +1401,51 @@ async fn a_vcse_partners_system_posts_updates(backend: Backend) {
     );
     let (now, _) = read_project(app, &ws.viewer, &id).await;
     assert_eq!(now["rag"], "green");
+    let paged = app
+        .all_pages(&project_updates_path(&id), &ws.viewer.token, 1)
+        .await;
+    assert_eq!(
+        ids(&paged),
+        ids(&items(&page)),
+        "one at a time, newest first"
+    );
+
+    // Every kind of personal detail goes, and the lead's withheld terms too.
+    let terms = format!("/api/v1/organisations/{}/withheld-terms", ws.provider);
+    let read = app.get(&terms, &ws.admin.token).await;
+    let terms_tag = etag_of(&read);
+    expect_status(read, StatusCode::OK).await;
+    let put = app
+        .request(Method::PUT, &terms, Some(&ws.admin.token))
+        .header("If-Match", terms_tag)
+        .json(&json!({ "terms": ["Oak Ward"] }))
+        .send()
+        .await
+        .expect("PUT withheld terms");
+    expect_status(put, StatusCode::OK).await;
+    let detailed = post_update_ok(
+        app,
+        &token_actor(&token),
+        &id,
+        update_body(
+            "amber",
+            "A carer on Oak Ward (NHS number 943 476 5919, 07700 900123, LS1 4AP) asked for a call back.",
+            None,
+        ),
+    )
+    .await;
+    let stored = str_field(&detailed, "narrative");
+    for secret in ["Oak Ward", "943 476 5919", "07700 900123", "LS1 4AP"] {
+        assert!(!stored.contains(secret), "{secret} in {stored}");
+    }
+    for marker in [
+        "[redacted: withheld term]",
+        "[redacted: nhs number]",
+        "[redacted: phone number]",
+        "[redacted: postcode]",
+    ] {
+        assert!(stored.contains(marker), "{marker} not in {stored}");
+    }
 
     // The narrative's rules.
     for narrative in [String::new(), "x".repeat(5001)] {
@@ -1774,6 +1910,7 @@ async fn milestones_and_their_counts(backend: Backend) {
             json!({ "done_on": null }),
         )
         .await;
+    let reopened_tag = etag_of(&response);
     let reopened = expect_status(response, StatusCode::OK).await;
     assert_eq!(reopened["done_on"], Value::Null);
     assert_eq!(reopened["overdue"], true);
@@ -1781,6 +1918,37 @@ async fn milestones_and_their_counts(backend: Backend) {
     assert_eq!(
         project["milestones"],
         json!({ "total": 4, "done": 1, "overdue": 1 })
+    );
+    // Its owner must take part (the second provider was only invited); a new due day moves it
+    // down the list and it is no longer overdue.
+    expect_invalid(
+        app.patch(
+            &path,
+            &ws.editor.token,
+            Some(&reopened_tag),
+            json!({ "owner_organisation_id": ws.other_provider }),
+        )
+        .await,
+        &["owner_organisation_id"],
+    )
+    .await;
+    let response = app
+        .patch(
+            &path,
+            &ws.alliance_admin.token,
+            Some(&reopened_tag),
+            json!({ "due_on": day(days(60)), "owner_organisation_id": ws.provider }),
+        )
+        .await;
+    let moved = expect_status(response, StatusCode::OK).await;
+    assert_eq!(moved["owner_organisation"]["id"], json!(ws.provider));
+    assert_eq!(moved["overdue"], false);
+    let list = app.get_ok(&milestones_path(&id), &ws.viewer.token).await;
+    assert_eq!(ids(&items(&list)).last(), Some(&late_id), "by due date");
+    let (project, _) = read_project(app, &ws.viewer, &id).await;
+    assert_eq!(
+        project["milestones"],
+        json!({ "total": 4, "done": 1, "overdue": 0 })
     );
 }
 
