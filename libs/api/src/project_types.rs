@@ -519,10 +519,25 @@ pub struct Project {
     pub participants: Vec<Participant>,
     pub published_plans: Vec<LinkedPublication>,
     pub learning_items: Vec<LinkedLearningItem>,
-    /// Send back as `If-Match: "<version>"` (also served as `ETag`).
+    /// Send back as `If-Match: "<version>"` (also served as `ETag`). Posting an update,
+    /// inviting or answering, and adding or changing a milestone change it too.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// In the answer to proposing or changing it only: what redaction replaced in the title
+    /// and aim sent (names of the people of the organisations taking part, their withheld
+    /// terms, email addresses, phone numbers, NHS numbers, postcodes).
+    #[oai(skip_serializing_if_is_none)]
+    pub redaction_report: Option<RedactionReport>,
+}
+
+impl<T: Into<Project>> From<pcref_app::Redacted<T>> for Project {
+    fn from(r: pcref_app::Redacted<T>) -> Self {
+        Project {
+            redaction_report: Some((&r.report).into()),
+            ..r.record.into()
+        }
+    }
 }
 
 impl From<domain::Project> for Project {
@@ -590,6 +605,7 @@ impl From<domain::Project> for Project {
             version: p.version.0,
             created_at: p.created_at,
             updated_at: p.updated_at,
+            redaction_report: None,
         }
     }
 }
@@ -616,6 +632,18 @@ pub struct Milestone {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// In the answer to adding or changing it only: what redaction replaced in the title sent.
+    #[oai(skip_serializing_if_is_none)]
+    pub redaction_report: Option<RedactionReport>,
+}
+
+impl From<pcref_app::Redacted<domain::Milestone>> for Milestone {
+    fn from(r: pcref_app::Redacted<domain::Milestone>) -> Self {
+        Milestone {
+            redaction_report: Some((&r.report).into()),
+            ..r.record.into()
+        }
+    }
 }
 
 impl From<domain::Milestone> for Milestone {
@@ -631,6 +659,7 @@ impl From<domain::Milestone> for Milestone {
             version: m.version.0,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            redaction_report: None,
         }
     }
 }
@@ -686,11 +715,11 @@ impl From<domain::ProjectUpdate> for ProjectUpdate {
     }
 }
 
-impl From<pcref_app::PostedUpdate> for ProjectUpdate {
-    fn from(p: pcref_app::PostedUpdate) -> Self {
+impl From<pcref_app::Redacted<domain::ProjectUpdate>> for ProjectUpdate {
+    fn from(r: pcref_app::Redacted<domain::ProjectUpdate>) -> Self {
         ProjectUpdate {
-            redaction_report: Some((&p.report).into()),
-            ..p.update.into()
+            redaction_report: Some((&r.report).into()),
+            ..r.record.into()
         }
     }
 }
@@ -952,6 +981,7 @@ impl Example for Project {
             version: 4,
             created_at: example_time(),
             updated_at: example_time(),
+            redaction_report: None,
         }
     }
 }
@@ -969,6 +999,7 @@ impl Example for Milestone {
             version: 1,
             created_at: example_time(),
             updated_at: example_time(),
+            redaction_report: None,
         }
     }
 }

@@ -45,7 +45,7 @@ pub use oauth::{
 };
 pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, WorkspaceRecord};
 pub use plans::{NewPlanRequest, NewTemplateRequest};
-pub use projects::{today, NewProjectRequest, PostedUpdate};
+pub use projects::{today, NewProjectRequest, Redacted};
 pub use publishing::{PublishPreview, PublishRequest};
 pub use template_sharing::SharedTemplate;
 pub use withheld_terms::{

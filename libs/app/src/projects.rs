@@ -10,10 +10,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use pcref_anonymise::{Redactor, Report};
 use pcref_domain::{
-    AllianceId, Cursor, IfMatch, Milestone, MilestoneDraft, MilestoneId, MilestonePatch,
-    OrganisationId, Page, PageLimit, Participant, ParticipationStatus, Project, ProjectDraft,
-    ProjectFilter, ProjectId, ProjectPatch, ProjectPhase, ProjectUpdate, ProjectUpdateDraft, Scope,
-    ValidationError,
+    AllianceId, Attribution, Cursor, IfMatch, LearningItemId, Milestone, MilestoneDraft,
+    MilestoneId, MilestonePatch, OrganisationId, Page, PageLimit, Participant, ParticipationStatus,
+    Project, ProjectAim, ProjectDraft, ProjectFilter, ProjectId, ProjectPatch, ProjectPhase,
+    ProjectUpdate, ProjectUpdateDraft, PublicationId, Scope, ValidationError,
 };
 use pcref_store::projects::{self as store, MilestoneFields, NewProject, NewUpdate};
 use pcref_store::publications as publication_store;
@@ -37,11 +37,11 @@ pub struct NewProjectRequest {
     pub phase: ProjectPhase,
 }
 
-/// An update after it was posted, and what redaction did to the narrative sent: for the
-/// writer's eyes only.
+/// A record after a write, and what redaction did to the texts sent: for the writer's eyes
+/// only.
 #[derive(Debug, Clone)]
-pub struct PostedUpdate {
-    pub update: ProjectUpdate,
+pub struct Redacted<T> {
+    pub record: T,
     pub report: Report,
 }
 
@@ -81,11 +81,15 @@ fn alliance_organisation(
     })
 }
 
-/// The lead is an organisation of the alliance; the links are to its library.
+/// The lead is an organisation of the alliance; the links added (not those kept: a plan
+/// withdrawn since it was linked does not stop other changes) are to named records of its
+/// library. An anonymous record is refused: a project names its organisations, so linking it
+/// could tell readers whose it is.
 fn check_draft(
     conn: &mut DbConnection,
     alliance: AllianceId,
     f: &ProjectDraft,
+    before: Option<&ProjectDraft>,
 ) -> Result<(), AppError> {
     let mut problems = Vec::new();
     if let Err(e) = alliance_organisation(
@@ -96,27 +100,58 @@ fn check_draft(
     )? {
         problems.push(e);
     }
-    let (publications, learning) =
-        store::linkable(conn, alliance, &f.publication_ids, &f.learning_item_ids)?;
-    if let Some(missing) = f.publication_ids.iter().find(|p| !publications.contains(p)) {
-        problems.push(ValidationError::new(
-            "publication_ids",
-            format!(
-                "{missing} is not a published plan in the alliance's library (or it was withdrawn)"
-            ),
-        ));
-    }
-    if let Some(missing) = f.learning_item_ids.iter().find(|l| !learning.contains(l)) {
-        problems.push(ValidationError::new(
-            "learning_item_ids",
-            format!("{missing} is not a learning item in the alliance's library"),
-        ));
-    }
+    let added_publications: Vec<PublicationId> = f
+        .publication_ids
+        .iter()
+        .filter(|p| before.is_none_or(|b| !b.publication_ids.contains(p)))
+        .copied()
+        .collect();
+    let added_learning: Vec<LearningItemId> = f
+        .learning_item_ids
+        .iter()
+        .filter(|l| before.is_none_or(|b| !b.learning_item_ids.contains(l)))
+        .copied()
+        .collect();
+    let found = store::linkable(conn, alliance, &added_publications, &added_learning)?;
+    problems.extend(link_problems(
+        "publication_ids",
+        "a published plan",
+        &added_publications,
+        &found.publications,
+    ));
+    problems.extend(link_problems(
+        "learning_item_ids",
+        "a learning item",
+        &added_learning,
+        &found.learning_items,
+    ));
     if problems.is_empty() {
         Ok(())
     } else {
         Err(AppError::Invalid(problems))
     }
+}
+
+/// What is wrong with the first link that is not in the library or is anonymous.
+fn link_problems<T: PartialEq + std::fmt::Display>(
+    field: &str,
+    what: &str,
+    wanted: &[T],
+    found: &[(T, Attribution)],
+) -> Option<ValidationError> {
+    wanted.iter().find_map(|id| {
+        match found.iter().find(|(f, _)| f == id).map(|(_, a)| *a) {
+            Some(Attribution::Named) => None,
+            Some(Attribution::Anonymous) => Some(ValidationError::new(
+                field,
+                format!("{id} was shared anonymously: a project names the organisations taking part, so linking it could tell readers whose it is"),
+            )),
+            None => Some(ValidationError::new(
+                field,
+                format!("{id} is not {what} in the alliance's library (or it was withdrawn)"),
+            )),
+        }
+    })
 }
 
 /// An organisation taking part in the project.
@@ -131,16 +166,43 @@ fn taking_part(project: &Project, field: &str, org: OrganisationId) -> Result<()
     }
 }
 
-/// The redactor for update narratives: the names of the people of every organisation taking
-/// part, and their withheld terms.
-fn project_redactor(conn: &mut DbConnection, project: &Project) -> Result<Redactor, AppError> {
+/// The redactor for a project's texts (its title and aim, milestone titles, update
+/// narratives): the names of the people of these organisations (those taking part), and their
+/// withheld terms.
+fn project_redactor(
+    conn: &mut DbConnection,
+    organisations: impl IntoIterator<Item = OrganisationId>,
+) -> Result<Redactor, AppError> {
     let mut names = Vec::new();
     let mut terms = Vec::new();
-    for org in project.taking_part() {
-        names.extend(publication_store::workspace_names(conn, org.id)?);
-        terms.extend(publication_store::find_withheld_terms(conn, org.id)?.0);
+    for org in organisations {
+        names.extend(publication_store::workspace_names(conn, org)?);
+        terms.extend(publication_store::find_withheld_terms(conn, org)?.0);
     }
     Ok(Redactor::new(names, terms))
+}
+
+fn taking_part_ids(project: &Project) -> Vec<OrganisationId> {
+    project.taking_part().map(|o| o.id).collect()
+}
+
+/// The project's texts as they may be stored: redacted.
+fn redacted_draft(redactor: &Redactor, report: &mut Report, f: ProjectDraft) -> ProjectDraft {
+    ProjectDraft {
+        title: redactor.clean(report, "title", &f.title),
+        aim: ProjectAim {
+            statement: redactor.clean(report, "aim.statement", &f.aim.statement),
+            measure: redactor.clean(report, "aim.measure", &f.aim.measure),
+            baseline: f
+                .aim
+                .baseline
+                .as_deref()
+                .map(|b| redactor.clean(report, "aim.baseline", b)),
+            target: redactor.clean(report, "aim.target", &f.aim.target),
+            deadline: f.aim.deadline,
+        },
+        ..f
+    }
 }
 
 // ---- audit --------------------------------------------------------------------------------
@@ -302,20 +364,22 @@ impl App {
         c: &Caller,
         alliance: AllianceId,
         request: NewProjectRequest,
-    ) -> Result<Project, AppError> {
+    ) -> Result<Redacted<Project>, AppError> {
         c.require_scope(Scope::ProjectsWrite)?;
         let c = c.clone();
         self.db
             .write(move |conn| {
                 policy::propose_project(&c, alliance)?;
-                let fields = request.fields;
-                check_draft(conn, alliance, &fields)?;
-                let mut taking_part = vec![fields.lead_organisation_id];
+                check_draft(conn, alliance, &request.fields, None)?;
+                let mut taking_part = vec![request.fields.lead_organisation_id];
                 if let [proposer] = policy::proposing_providers(&c, alliance).as_slice() {
-                    if *proposer != fields.lead_organisation_id {
+                    if *proposer != request.fields.lead_organisation_id {
                         taking_part.push(*proposer);
                     }
                 }
+                let redactor = project_redactor(conn, taking_part.iter().copied())?;
+                let mut report = Report::default();
+                let fields = redacted_draft(&redactor, &mut report, request.fields);
                 let at = now();
                 let id = store::insert_project(
                     conn,
@@ -342,7 +406,10 @@ impl App {
                         after: Some(project_json(&project)),
                     },
                 )?;
-                Ok(project)
+                Ok(Redacted {
+                    record: project,
+                    report,
+                })
             })
             .await
     }
@@ -391,7 +458,7 @@ impl App {
         id: ProjectId,
         if_match: Option<IfMatch>,
         patch: ProjectPatch,
-    ) -> Result<Project, AppError> {
+    ) -> Result<Redacted<Project>, AppError> {
         c.require_scope(Scope::ProjectsWrite)?;
         let c = c.clone();
         self.db
@@ -399,12 +466,19 @@ impl App {
                 let before = find_locked(conn, id)?;
                 policy::manage_project(&c, &before)?;
                 check_if_match(if_match.as_ref(), before.version)?;
-                let fields = before.draft().apply(&patch)?;
+                let mut organisations = taking_part_ids(&before);
+                organisations.extend(patch.lead_organisation_id);
+                let redactor = project_redactor(conn, organisations)?;
+                let mut report = Report::default();
+                let fields = redacted_draft(&redactor, &mut report, before.draft().apply(&patch)?);
                 let phase = patch.phase.unwrap_or(before.phase);
                 if fields == before.draft() && phase == before.phase {
-                    return Ok(before);
+                    return Ok(Redacted {
+                        record: before,
+                        report,
+                    });
                 }
-                check_draft(conn, before.alliance_id, &fields)?;
+                check_draft(conn, before.alliance_id, &fields, Some(&before.draft()))?;
                 let at = now();
                 if !store::update_project(conn, &before, &fields, phase, at.date_naive(), at)? {
                     return Err(AppError::PreconditionFailed);
@@ -423,7 +497,10 @@ impl App {
                         after: Some(project_json(&after)),
                     },
                 )?;
-                Ok(after)
+                Ok(Redacted {
+                    record: after,
+                    report,
+                })
             })
             .await
     }
@@ -466,6 +543,7 @@ impl App {
                         .to_owned(),
                     ));
                 }
+                store::touch_project(conn, id, at)?;
                 let project = find(conn, id)?;
                 let invited = participant(&project, org)?;
                 record(
@@ -510,6 +588,7 @@ impl App {
                         "this invitation was answered by someone else at the same moment; read the participants again".into(),
                     ));
                 }
+                store::touch_project(conn, id, at)?;
                 let project = find(conn, id)?;
                 let answered = participant(&project, org)?;
                 record(
@@ -563,7 +642,7 @@ impl App {
         c: &Caller,
         id: ProjectId,
         draft: MilestoneDraft,
-    ) -> Result<Milestone, AppError> {
+    ) -> Result<Redacted<Milestone>, AppError> {
         c.require_scope(Scope::ProjectsWrite)?;
         let c = c.clone();
         self.db
@@ -578,18 +657,22 @@ impl App {
                     },
                 };
                 taking_part(&project, "owner_organisation_id", owner)?;
+                let redactor = project_redactor(conn, taking_part_ids(&project))?;
+                let mut report = Report::default();
+                let title = redactor.clean(&mut report, "title", &draft.title);
                 let at = now();
                 let milestone_id = store::insert_milestone(
                     conn,
                     id,
                     &MilestoneFields {
-                        title: &draft.title,
+                        title: &title,
                         due_on: draft.due_on,
                         owner_organisation_id: owner,
                         done_on: draft.done_on,
                     },
                     at,
                 )?;
+                store::touch_project(conn, id, at)?;
                 let milestone = find_milestone(conn, milestone_id)?;
                 record(
                     conn,
@@ -604,7 +687,10 @@ impl App {
                         after: Some(milestone_json(&milestone)),
                     },
                 )?;
-                Ok(milestone)
+                Ok(Redacted {
+                    record: milestone,
+                    report,
+                })
             })
             .await
     }
@@ -615,21 +701,29 @@ impl App {
         id: MilestoneId,
         if_match: Option<IfMatch>,
         patch: MilestonePatch,
-    ) -> Result<Milestone, AppError> {
+    ) -> Result<Redacted<Milestone>, AppError> {
         c.require_scope(Scope::ProjectsWrite)?;
         let c = c.clone();
         self.db
             .write(move |conn| {
-                let before = find_milestone(conn, id)?;
-                let project = find_locked(conn, before.project_id)?;
+                // The project's lock first, then the milestone as it stands under it.
+                let project_id = find_milestone(conn, id)?.project_id;
+                let project = find_locked(conn, project_id)?;
                 milestone_rule(&c, &project)?;
+                let before = find_milestone(conn, id)?;
                 check_if_match(if_match.as_ref(), before.version)?;
                 let owner = patch.owner_organisation_id.unwrap_or(before.owner.id);
                 if owner != before.owner.id {
                     taking_part(&project, "owner_organisation_id", owner)?;
                 }
+                let redactor = project_redactor(conn, taking_part_ids(&project))?;
+                let mut report = Report::default();
+                let title = patch
+                    .title
+                    .as_deref()
+                    .map(|t| redactor.clean(&mut report, "title", t));
                 let fields = MilestoneFields {
-                    title: patch.title.as_deref().unwrap_or(&before.title),
+                    title: title.as_deref().unwrap_or(&before.title),
                     due_on: patch.due_on.unwrap_or(before.due_on),
                     owner_organisation_id: owner,
                     done_on: patch.done_on.unwrap_or(before.done_on),
@@ -639,12 +733,16 @@ impl App {
                     && owner == before.owner.id
                     && fields.done_on == before.done_on;
                 if unchanged {
-                    return Ok(before);
+                    return Ok(Redacted {
+                        record: before,
+                        report,
+                    });
                 }
                 let at = now();
                 if !store::update_milestone(conn, id, before.version, &fields, at)? {
                     return Err(AppError::PreconditionFailed);
                 }
+                store::touch_project(conn, project_id, at)?;
                 let after = find_milestone(conn, id)?;
                 record(
                     conn,
@@ -659,7 +757,10 @@ impl App {
                         after: Some(milestone_json(&after)),
                     },
                 )?;
-                Ok(after)
+                Ok(Redacted {
+                    record: after,
+                    report,
+                })
             })
             .await
     }
@@ -691,7 +792,7 @@ impl App {
         c: &Caller,
         id: ProjectId,
         draft: ProjectUpdateDraft,
-    ) -> Result<PostedUpdate, AppError> {
+    ) -> Result<Redacted<ProjectUpdate>, AppError> {
         c.require_scope(Scope::ProjectsWrite)?;
         let c = c.clone();
         self.db
@@ -738,10 +839,16 @@ impl App {
                         "the project's latest update reports on {latest}: an update cannot report on an earlier day ({reported_on}), so that the latest one always sets the project's RAG and phase"
                     )));
                 }
-                let redactor = project_redactor(conn, &project)?;
+                let moves_to = draft.phase.filter(|p| *p != project.phase);
+                if moves_to.is_some() && reported_on < project.phase_entered_on {
+                    return Err(AppError::Conflict(format!(
+                        "the project entered its current phase on {}: an update dated {reported_on} cannot move it on before that; report on {} or later",
+                        project.phase_entered_on, project.phase_entered_on
+                    )));
+                }
+                let redactor = project_redactor(conn, taking_part_ids(&project))?;
                 let mut report = Report::default();
                 let narrative = redactor.clean(&mut report, "narrative", &draft.narrative);
-                let moves_to = draft.phase.filter(|p| *p != project.phase);
                 let update_id = store::insert_update(
                     conn,
                     NewUpdate {
@@ -781,7 +888,10 @@ impl App {
                         })),
                     },
                 )?;
-                Ok(PostedUpdate { update, report })
+                Ok(Redacted {
+                    record: update,
+                    report,
+                })
             })
             .await
     }

@@ -21,7 +21,7 @@ use crate::{
 
 /// The longest project or milestone title: one line.
 pub const MAX_PROJECT_TITLE: usize = 200;
-/// The longest aim field or update narrative.
+/// The longest update narrative.
 pub const MAX_PROJECT_TEXT: usize = 5_000;
 /// The most published plans or learning items a project links to.
 pub const MAX_PROJECT_LINKS: usize = 50;
@@ -283,9 +283,9 @@ pub struct Project {
 }
 
 impl Project {
-    /// Started, and without an update reporting on a day of the current period.
+    /// Under way in the current period, and without an update reporting on a day of it.
     pub fn is_stale(&self, today: NaiveDate) -> bool {
-        project_is_stale(self.starts_on, self.last_update_on, today)
+        project_is_stale(self.starts_on, self.ends_on, self.last_update_on, today)
     }
 
     /// The fields as a change applies to them.
@@ -325,15 +325,17 @@ impl Project {
     }
 }
 
-/// The staleness rule, for a record and for the list's query alike: a project that has
-/// started is stale when its latest update reports on a day before the current period.
+/// The staleness rule, for a record and for the list's query alike: a project under way in
+/// the current period (started, and not planned to have ended before the period began) is
+/// stale when no update reports on a day of the period.
 pub fn project_is_stale(
     starts_on: NaiveDate,
+    ends_on: NaiveDate,
     last_update_on: Option<NaiveDate>,
     today: NaiveDate,
 ) -> bool {
     let period_start = Quarter::containing(today).starts_on();
-    starts_on <= today && last_update_on.is_none_or(|d| d < period_start)
+    starts_on <= today && ends_on >= period_start && last_update_on.is_none_or(|d| d < period_start)
 }
 
 /// How the alliance's list of projects is narrowed.
@@ -485,20 +487,37 @@ mod tests {
     #[test]
     fn a_started_project_without_an_update_this_quarter_is_stale() {
         let today = day(2026, 12, 2);
+        let end = day(2027, 12, 31);
         // Not started yet: nothing to report.
-        assert!(!project_is_stale(day(2027, 1, 1), None, today));
+        assert!(!project_is_stale(day(2027, 1, 1), end, None, today));
         // Started, never updated.
-        assert!(project_is_stale(day(2026, 11, 1), None, today));
+        assert!(project_is_stale(day(2026, 11, 1), end, None, today));
         // Updated last quarter only.
         assert!(project_is_stale(
             day(2026, 1, 1),
+            end,
             Some(day(2026, 9, 30)),
             today
         ));
         // Updated on the first day of this quarter.
         assert!(!project_is_stale(
             day(2026, 1, 1),
+            end,
             Some(day(2026, 10, 1)),
+            today
+        ));
+        // Planned to end before this quarter began: nothing more is expected.
+        assert!(!project_is_stale(
+            day(2026, 1, 1),
+            day(2026, 9, 30),
+            None,
+            today
+        ));
+        // Ending during this quarter: still expected to report.
+        assert!(project_is_stale(
+            day(2026, 1, 1),
+            day(2026, 10, 1),
+            None,
             today
         ));
     }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use pcref_domain::{
-    AllianceId, Cursor, LearningItemId, LinkedLearning, LinkedPublication, Milestone,
+    AllianceId, Attribution, Cursor, LearningItemId, LinkedLearning, LinkedPublication, Milestone,
     MilestoneCounts, MilestoneId, OrganisationId, Page, PageLimit, Participant,
     ParticipationStatus, PhaseEntry, Project, ProjectAim, ProjectDraft, ProjectFilter, ProjectId,
     ProjectOrganisation, ProjectPhase, ProjectUpdate, ProjectUpdateId, PublicationId, Quarter, Rag,
@@ -393,6 +393,22 @@ pub fn lock_project(conn: &mut DbConnection, id: ProjectId) -> Result<bool, Stor
     Ok(locked == 1)
 }
 
+/// Gives the project a new version (and so a new `ETag`) when what it shows changed without
+/// its own row changing: its participants or its milestones.
+pub fn touch_project(
+    conn: &mut DbConnection,
+    id: ProjectId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(projects::table.find(id.to_string()))
+        .set((
+            projects::version.eq(projects::version + 1),
+            projects::updated_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn find_project(
     conn: &mut DbConnection,
     id: ProjectId,
@@ -446,32 +462,39 @@ pub fn list_projects(
     if let Some(c) = filter.competency {
         query = query.filter(projects::tags.like(Tag::Competency(c).like_pattern()));
     }
-    let overdue_projects = project_milestones::table
-        .filter(project_milestones::done_on.is_null())
-        .filter(project_milestones::due_on.lt(today))
-        .select(project_milestones::project_id);
+    // Per project, on the index of its milestones by due date.
+    let has_overdue = diesel::dsl::exists(
+        project_milestones::table
+            .filter(project_milestones::project_id.eq(projects::id))
+            .filter(project_milestones::done_on.is_null())
+            .filter(project_milestones::due_on.lt(today)),
+    );
     match filter.overdue {
-        Some(true) => query = query.filter(projects::id.eq_any(overdue_projects)),
-        Some(false) => {
-            query = query.filter(diesel::dsl::not(projects::id.eq_any(overdue_projects)))
-        }
+        Some(true) => query = query.filter(has_overdue),
+        Some(false) => query = query.filter(diesel::dsl::not(has_overdue)),
         None => {}
     }
     // The rule of `pcref_domain::project_is_stale`, in SQL.
     let period_start = Quarter::containing(today).starts_on();
     match filter.stale {
         Some(true) => {
-            query = query.filter(projects::starts_on.le(today)).filter(
-                projects::last_update_on
-                    .is_null()
-                    .or(projects::last_update_on.lt(period_start)),
-            )
+            query = query
+                .filter(projects::starts_on.le(today))
+                .filter(projects::ends_on.ge(period_start))
+                .filter(
+                    projects::last_update_on
+                        .is_null()
+                        .or(projects::last_update_on.lt(period_start)),
+                )
         }
         Some(false) => {
             query = query.filter(
-                projects::starts_on.gt(today).or(projects::last_update_on
-                    .is_not_null()
-                    .and(projects::last_update_on.assume_not_null().ge(period_start))),
+                projects::starts_on
+                    .gt(today)
+                    .or(projects::ends_on.lt(period_start))
+                    .or(projects::last_update_on
+                        .is_not_null()
+                        .and(projects::last_update_on.assume_not_null().ge(period_start))),
             )
         }
         None => {}
@@ -556,6 +579,8 @@ fn assemble(
     let linked_publications: Vec<(String, String, String, i32)> = project_publications::table
         .inner_join(publications::table)
         .filter(project_publications::project_id.eq_any(&ids))
+        // A plan withdrawn since it was linked is no longer in the library.
+        .filter(publications::withdrawn_at.is_null())
         .select((
             project_publications::project_id,
             publications::id,
@@ -973,43 +998,51 @@ pub fn list_updates(
     Ok(Page::from_overfetch(items, limit, |u| Cursor::after(u.id)))
 }
 
-/// Which of these publications and learning items are in the alliance's library: published
-/// plans of the alliance (any version, not withdrawn) and its learning items.
+/// Records of the alliance's library a project may link to, with their attribution.
+#[derive(Debug, Clone, Default)]
+pub struct Linkable {
+    /// Published plans of the alliance (any version, not withdrawn).
+    pub publications: Vec<(PublicationId, Attribution)>,
+    /// Learning items of the alliance.
+    pub learning_items: Vec<(LearningItemId, Attribution)>,
+}
+
+/// Which of these publications and learning items are in the alliance's library.
 pub fn linkable(
     conn: &mut DbConnection,
     alliance: AllianceId,
     publication_ids: &[PublicationId],
     learning_item_ids: &[LearningItemId],
-) -> Result<(Vec<PublicationId>, Vec<LearningItemId>), StoreError> {
+) -> Result<Linkable, StoreError> {
+    let mut found = Linkable::default();
     let wanted: Vec<String> = publication_ids.iter().map(ToString::to_string).collect();
-    let found_publications: Vec<String> = if wanted.is_empty() {
-        Vec::new()
-    } else {
-        publications::table
+    if !wanted.is_empty() {
+        let rows: Vec<(String, String)> = publications::table
             .filter(publications::id.eq_any(&wanted))
             .filter(publications::alliance_id.eq(alliance.to_string()))
             .filter(publications::withdrawn_at.is_null())
-            .select(publications::id)
-            .load(conn)?
-    };
+            .select((publications::id, publications::attribution))
+            .load(conn)?;
+        for (id, attribution) in rows {
+            found.publications.push((
+                parse("publications.id", &id)?,
+                parse("publications.attribution", &attribution)?,
+            ));
+        }
+    }
     let wanted: Vec<String> = learning_item_ids.iter().map(ToString::to_string).collect();
-    let found_learning: Vec<String> = if wanted.is_empty() {
-        Vec::new()
-    } else {
-        learning_items::table
+    if !wanted.is_empty() {
+        let rows: Vec<(String, String)> = learning_items::table
             .filter(learning_items::id.eq_any(&wanted))
             .filter(learning_items::alliance_id.eq(alliance.to_string()))
-            .select(learning_items::id)
-            .load(conn)?
-    };
-    Ok((
-        found_publications
-            .iter()
-            .map(|p| parse("publications.id", p))
-            .collect::<Result<_, _>>()?,
-        found_learning
-            .iter()
-            .map(|l| parse("learning_items.id", l))
-            .collect::<Result<_, _>>()?,
-    ))
+            .select((learning_items::id, learning_items::attribution))
+            .load(conn)?;
+        for (id, attribution) in rows {
+            found.learning_items.push((
+                parse("learning_items.id", &id)?,
+                parse("learning_items.attribution", &attribution)?,
+            ));
+        }
+    }
+    Ok(found)
 }

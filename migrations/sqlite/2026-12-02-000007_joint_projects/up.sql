@@ -86,10 +86,15 @@ CREATE TABLE project_updates (
     reported_on     DATE NOT NULL,
     rag             TEXT NOT NULL CHECK (rag IN ('red', 'amber', 'green')),
     narrative       TEXT NOT NULL,
-    phase_from      TEXT,
-    phase           TEXT,
+    phase_from      TEXT CHECK (phase_from IN ('intelligence_gathering',
+                        'analysis_and_interpretation', 'defining_problems',
+                        'co_designing_solutions', 'critical_actions')),
+    phase           TEXT CHECK (phase IN ('intelligence_gathering',
+                        'analysis_and_interpretation', 'defining_problems',
+                        'co_designing_solutions', 'critical_actions')),
     created_at      TIMESTAMP NOT NULL,
-    CHECK ((author_user IS NULL) <> (author_client IS NULL))
+    CHECK ((author_user IS NULL) <> (author_client IS NULL)),
+    CHECK ((phase IS NULL) = (phase_from IS NULL))
 );
 CREATE INDEX project_updates_by_project ON project_updates (project_id, id);
 

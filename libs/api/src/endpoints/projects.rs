@@ -157,7 +157,7 @@ impl ProjectsApi {
         )
         .await?;
         let created = app.create_project(&caller, alliance, request).await?;
-        let location = project_location(created.id);
+        let location = project_location(created.record.id);
         Ok(ProjectCreated::of(created.into(), location))
     }
 
@@ -351,7 +351,7 @@ impl ProjectsApi {
         let id = ProjectId(project_id.0);
         let draft = valid(body.0.parse(), app.authorize_milestone_writing(&caller, id)).await?;
         let created = app.create_milestone(&caller, id, draft).await?;
-        let location = format!("/api/v1/milestones/{}", created.id);
+        let location = format!("/api/v1/milestones/{}", created.record.id);
         Ok(MilestoneCreated::of(created.into(), location))
     }
 

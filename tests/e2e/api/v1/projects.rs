@@ -124,8 +124,20 @@ fn header(response: &Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// `POST` a project that must answer 201 with a `Location` and an `ETag`: the project and
-/// its tag.
+/// The record of a write's answer as a read shows it: the answer's `redaction_report` (for the
+/// writer only, and always there) taken off.
+fn as_read(mut record: Value) -> Value {
+    let report = record
+        .as_object_mut()
+        .and_then(|o| o.remove("redaction_report"));
+    let report = report.unwrap_or_else(|| panic!("no redaction_report in {record}"));
+    assert!(report["redactions"].is_array(), "{report}");
+    assert!(report["warnings"].is_array(), "{report}");
+    record
+}
+
+/// `POST` a project that must answer 201 with a `Location` and an `ETag`: the project (as a
+/// read shows it) and its tag.
 async fn create_project(
     app: &TestApp,
     who: &Actor,
@@ -137,7 +149,7 @@ async fn create_project(
         .await;
     let location = header(&response, "location");
     let tag = header(&response, "etag");
-    let project = expect_status(response, StatusCode::CREATED).await;
+    let project = as_read(expect_status(response, StatusCode::CREATED).await);
     assert_eq!(
         location,
         Some(project_path(&str_field(&project, "id"))),
@@ -154,7 +166,8 @@ async fn read_project(app: &TestApp, who: &Actor, id: &str) -> (Value, String) {
     (project, tag.expect("a project's ETag"))
 }
 
-/// `PATCH` a project that must answer 200 with an `ETag`: the project and its new tag.
+/// `PATCH` a project that must answer 200 with an `ETag`: the project (as a read shows it)
+/// and its new tag.
 async fn change_project(
     app: &TestApp,
     who: &Actor,
@@ -166,7 +179,7 @@ async fn change_project(
         .patch(&project_path(id), &who.token, Some(tag), body)
         .await;
     let new_tag = header(&response, "etag");
-    let project = expect_status(response, StatusCode::OK).await;
+    let project = as_read(expect_status(response, StatusCode::OK).await);
     (project, new_tag.expect("a changed project's ETag"))
 }
 
@@ -248,7 +261,7 @@ async fn add_milestone_ok(
     let response = add_milestone(app, who, project, body).await;
     let location = header(&response, "location");
     let tag = header(&response, "etag");
-    let milestone = expect_status(response, StatusCode::CREATED).await;
+    let milestone = as_read(expect_status(response, StatusCode::CREATED).await);
     assert_eq!(
         location,
         Some(milestone_path(&str_field(&milestone, "id"))),
@@ -906,6 +919,128 @@ async fn a_project_links_the_library(backend: Backend) {
     .await;
     assert_eq!(changed["learning_items"], json!([]));
     assert_eq!(changed["published_plans"], project["published_plans"]);
+
+    // Something shared anonymously is not linked: the project names its organisations.
+    let anonymous = expect_status(
+        app.post(
+            &format!("/api/v1/alliances/{}/learning", ws.alliance_id),
+            &f.partner.token,
+            json!({
+                "title": "An evening drop-in run with a mosque",
+                "categories": ["community_trust_and_engagement"],
+                "competencies": ["co_production"],
+                "ethnic_categories": ["K"],
+                "summary": "A weekly drop-in at the mosque after evening prayers.",
+                "reflections": "Ask the imam first.",
+                "attribution": "anonymous",
+            }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let (_, tag) = read_project(app, &ws.viewer, &id).await;
+    let problem = expect_invalid(
+        app.patch(
+            &project_path(&id),
+            &ws.admin.token,
+            Some(&tag),
+            json!({ "learning_item_ids": [str_field(&anonymous, "id")] }),
+        )
+        .await,
+        &["learning_item_ids"],
+    )
+    .await;
+    assert!(problem.to_string().contains("anonymously"), "{problem}");
+
+    // A plan withdrawn since it was linked leaves the project, and does not stop other changes.
+    expect_status(
+        app.post(
+            &format!("/api/v1/publications/{publication_id}/withdraw"),
+            &ws.editor.token,
+            json!({ "reason": "Published too early" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let (after_withdrawal, tag) = read_project(app, &ws.viewer, &id).await;
+    assert_eq!(after_withdrawal["published_plans"], json!([]));
+    let (retitled, _) = change_project(
+        app,
+        &ws.admin,
+        &id,
+        &tag,
+        json!({ "title": "Detentions of Black adults: the regional picture" }),
+    )
+    .await;
+    assert_eq!(
+        retitled["title"],
+        "Detentions of Black adults: the regional picture"
+    );
+}
+
+/// The title, the aim and milestone titles are redacted as update narratives are: what a
+/// project says is read by the whole alliance.
+async fn a_projects_texts_are_redacted(backend: Backend) {
+    let f = Fixture::new(backend).await;
+    let (ws, app) = (&f.ws, f.app());
+    let response = app
+        .post(
+            &projects_path(&ws.alliance_id),
+            &ws.editor.token,
+            with(
+                project_body(TITLE, &ws.provider, days(-5), days(100)),
+                json!({ "aim": {
+                    "statement": "Fewer detentions; ask lead.analyst@riverside.example for the data",
+                    "measure": "Detentions per 100,000 adults",
+                    "baseline": "NHS number 943 476 5919 was the first case",
+                    "target": "Half the gap",
+                    "deadline": "2027-09-30",
+                } }),
+            ),
+        )
+        .await;
+    let created = expect_status(response, StatusCode::CREATED).await;
+    let aim = &created["aim"];
+    assert!(
+        !aim.to_string().contains("lead.analyst@riverside.example"),
+        "{aim}"
+    );
+    assert!(!aim.to_string().contains("943 476 5919"), "{aim}");
+    assert!(
+        aim["statement"]
+            .as_str()
+            .is_some_and(|t| t.contains("[redacted: email]")),
+        "{aim}"
+    );
+    let fields: Vec<&str> = created["redaction_report"]["redactions"]
+        .as_array()
+        .expect("redactions")
+        .iter()
+        .filter_map(|r| r["field"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"aim.statement") && fields.contains(&"aim.baseline"),
+        "{created}"
+    );
+    let id = str_field(&created, "id");
+    let (read, _) = read_project(app, &f.board, &id).await;
+    assert_eq!(read["aim"], created["aim"]);
+    assert!(read.get("redaction_report").is_none(), "{read}");
+
+    let milestone = expect_status(
+        add_milestone(
+            app,
+            &ws.editor,
+            &id,
+            json!({ "title": "Data from analyst@riverside.example", "due_on": day(days(30)) }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(milestone["title"], "Data from [redacted: email]");
 }
 
 // ---- changing a project -------------------------------------------------------------------
@@ -1665,7 +1800,22 @@ async fn the_phase_history(backend: Backend) {
     let (ws, app) = (&f.ws, f.app());
     let (project, _) = f.riverside_project(TITLE, 60).await;
     let id = str_field(&project, "id");
-    let moved_on = days(-1);
+    // The project entered its first phase today, when it was proposed: an update cannot move
+    // it on before that, so that the history reads in order.
+    let refused = app
+        .post(
+            &project_updates_path(&id),
+            &ws.editor.token,
+            with(
+                update_body("amber", "Analysis started last week.", Some(days(-1))),
+                json!({ "phase": "analysis_and_interpretation" }),
+            ),
+        )
+        .await;
+    expect_problem(refused, StatusCode::CONFLICT).await;
+    let (unmoved, _) = read_project(app, &ws.viewer, &id).await;
+    assert_eq!(unmoved, project, "the refused move changed nothing");
+    let moved_on = today();
 
     let update = post_update_ok(
         app,
@@ -1973,6 +2123,30 @@ async fn stale_until_an_update_in_the_current_period(backend: Backend) {
     let id = str_field(&project, "id");
     assert_eq!(project["stale"], true);
     assert_eq!(project["current_period"], json!(period_of(today())));
+
+    // A project planned to end before this quarter began is not expected to report.
+    let (ended, _) = create_project(
+        app,
+        &ws.editor,
+        &ws.alliance_id,
+        project_body("An earlier project", &ws.provider, starts_on, last_quarter),
+    )
+    .await;
+    assert_eq!(ended["stale"], false, "{ended}");
+    let up_to_date = app
+        .get_ok(
+            &format!("{}?stale=false", projects_path(&ws.alliance_id)),
+            &ws.viewer.token,
+        )
+        .await;
+    assert!(ids(&items(&up_to_date)).contains(&str_field(&ended, "id")));
+    let stale = app
+        .get_ok(
+            &format!("{}?stale=true", projects_path(&ws.alliance_id)),
+            &ws.viewer.token,
+        )
+        .await;
+    assert_eq!(ids(&items(&stale)), vec![id.clone()]);
 
     // Not before the project starts, not in the future.
     for reported_on in [starts_on - Duration::days(1), days(1)] {
@@ -2372,6 +2546,7 @@ async fn every_step_is_in_the_alliances_audit_log(backend: Backend) {
 }
 
 backend_tests!(
+    a_projects_texts_are_redacted,
     a_provider_proposes_a_project,
     who_may_propose_and_what_is_checked,
     a_project_links_the_library,
