@@ -180,6 +180,20 @@ impl Answer {
         serde_json::from_value(self.body.clone()).unwrap_or_default()
     }
 
+    /// A 409 about the `Idempotency-Key` itself, not replayed ("a request with this
+    /// Idempotency-Key is still being processed"): asking again later gets the first request's
+    /// answer. Any other 409 is the target's state refusing the request, which is final.
+    pub fn key_in_flight(&self) -> bool {
+        if self.status != StatusCode::CONFLICT || self.replayed {
+            return false;
+        }
+        let problem = self.problem();
+        let names_key = |text: &str| text.to_ascii_lowercase().contains("idempotency-key");
+        problem.detail.as_deref().is_some_and(names_key)
+            || problem.title.as_deref().is_some_and(names_key)
+            || problem.errors.iter().any(|e| names_key(&e.field))
+    }
+
     /// One line for an unsuccessful answer: the problem's detail, or its title, or the status.
     pub fn describe(&self) -> String {
         if let Some(scope) = &self.missing_scope {
@@ -330,9 +344,21 @@ impl Api {
                 }
                 Ok(response) => {
                     let status = response.status();
-                    let in_flight = status == StatusCode::CONFLICT && key.is_some();
-                    if (transient(status) || in_flight) && attempt < self.retry.attempts {
-                        self.retry.wait(attempt, retry_after(response.headers()))
+                    let waited = retry_after(response.headers());
+                    if status == StatusCode::CONFLICT && key.is_some() {
+                        // 409 is either the key still in flight (an earlier attempt is still
+                        // running: wait and ask again) or the target's state refusing the
+                        // request (final: report it).
+                        let answer = answer(response).await;
+                        if !answer.key_in_flight() || attempt >= self.retry.attempts {
+                            return Ok(answer);
+                        }
+                        tokio::time::sleep(self.retry.wait(attempt, waited)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    if transient(status) && attempt < self.retry.attempts {
+                        self.retry.wait(attempt, waited)
                     } else if status == StatusCode::UNAUTHORIZED && !renewed {
                         // The token expired (they last an hour) or was revoked: get another
                         // once. With an Idempotency-Key, the hub scopes it to the API client,
@@ -482,6 +508,21 @@ mod tests {
             p.wait(1, Some(Duration::from_secs(3600))),
             Duration::from_secs(60)
         );
+    }
+
+    #[test]
+    fn only_a_key_still_in_flight_is_worth_asking_again() {
+        let conflict = |detail: &str, replayed: bool| Answer {
+            status: StatusCode::CONFLICT,
+            replayed,
+            body: serde_json::json!({"title": "Conflict", "status": 409, "detail": detail}),
+            missing_scope: None,
+        };
+        let in_flight =
+            "a request with this Idempotency-Key is still being processed; retry shortly";
+        assert!(conflict(in_flight, false).key_in_flight());
+        assert!(!conflict(in_flight, true).key_in_flight());
+        assert!(!conflict("reported_on is before the latest update's", false).key_in_flight());
     }
 
     #[test]

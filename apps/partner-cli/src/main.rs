@@ -1,12 +1,13 @@
 //! `pcref-partner`: a VCSE partner's (or a provider's) command line for the hub's API, acting
 //! as an API client of its organisation. It exchanges the client's id and secret for an access
-//! token (OAuth2 client credentials), then submits feedback from a CSV file, lists feedback and
-//! searches the alliance's library.
+//! token (OAuth2 client credentials), then submits feedback from a CSV file, lists feedback,
+//! searches the alliance's library, lists joint projects and posts updates on them.
 
 mod api;
 mod feedback;
 mod feedback_csv;
 mod library;
+mod projects;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,9 +20,9 @@ use crate::api::{Api, Connection};
 #[command(
     name = "pcref-partner",
     version,
-    about = "Submit and read feedback and search the library of a PCREF Alliance Hub, as an API client of your organisation",
-    long_about = "Submit and read feedback and search the library of a PCREF Alliance Hub, as an API \
-client of your organisation. An admin of the organisation creates the client (POST \
+    about = "Submit and read feedback, search the library and post joint-project updates on a PCREF Alliance Hub, as an API client of your organisation",
+    long_about = "Submit and read feedback, search the library and post joint-project updates on a \
+PCREF Alliance Hub, as an API client of your organisation. An admin of the organisation creates the client (POST \
 /api/v1/organisations/{organisation_id}/api-clients) and hands over its client id and secret; \
 give them in PCREF_CLIENT_ID and PCREF_CLIENT_SECRET (the secret is never printed)."
 )]
@@ -80,6 +81,9 @@ enum Command {
     /// The alliance's library of published plans and learning.
     #[command(subcommand)]
     Library(LibraryCommand),
+    /// The alliance's joint projects, and your organisation's updates on them.
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,8 +161,116 @@ struct SearchArgs {
     json: bool,
 }
 
-/// Exit codes: 0 done; 1 some rows failed (or a row was invalid); 2 nothing could be done
-/// (configuration, credentials, the file, the hub).
+#[derive(Debug, Subcommand)]
+enum ProjectsCommand {
+    /// List the alliance's joint projects, newest first, with their phase, RAG and
+    /// participants.
+    List(ProjectListArgs),
+    /// Post your organisation's update on a joint project it takes part in (accepted
+    /// participants only): a RAG rating, a narrative and, optionally, the phase the project
+    /// moves to.
+    ///
+    /// The narrative is redacted by the hub before it is stored (names, emails, phone numbers,
+    /// NHS numbers, postcodes); the stored text is printed. The request carries an
+    /// Idempotency-Key derived from the project, the day and the content, so running the same
+    /// command again the same day posts nothing twice; an update the hub refused (before your
+    /// organisation accepted the invitation, say) is sent again. Exit status 0 when the hub
+    /// holds the update, 1 when it refused it (its reasons on standard error), 2 when nothing
+    /// could be done.
+    Update(ProjectUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+struct ProjectListArgs {
+    /// Only projects in this phase.
+    #[arg(long, value_enum)]
+    phase: Option<projects::Phase>,
+    /// Only projects whose latest update has this RAG rating.
+    #[arg(long, value_enum)]
+    rag: Option<projects::Rag>,
+    /// Only projects this organisation (an id) takes part in, as lead or accepted participant.
+    #[arg(long, value_parser = parse_id)]
+    participant: Option<uuid::Uuid>,
+    /// Only projects about this NHS ethnic category code, such as M.
+    #[arg(long)]
+    ethnic_category: Option<String>,
+    /// Only projects tied to this cultural competency, such as `co_production`.
+    #[arg(long)]
+    competency: Option<String>,
+    /// Only projects that are (true) or are not (false) stale: started, and no update in the
+    /// current quarter.
+    #[arg(long)]
+    stale: Option<bool>,
+    /// Only projects that have (true) or have no (false) overdue milestone.
+    #[arg(long)]
+    overdue: Option<bool>,
+    /// At most this many projects (pages are followed up to it).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    limit: u32,
+    /// Print the projects as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("text").required(true).args(["narrative", "narrative_file"])))]
+struct ProjectUpdateArgs {
+    /// The project (its id, from `projects list`).
+    #[arg(long, value_parser = parse_id)]
+    project: uuid::Uuid,
+    /// The RAG rating of the project now.
+    #[arg(long, value_enum)]
+    rag: projects::Rag,
+    /// What happened, in up to 5,000 characters.
+    #[arg(long)]
+    narrative: Option<String>,
+    /// Read the narrative from this file (`-`: standard input).
+    #[arg(long)]
+    narrative_file: Option<PathBuf>,
+    /// The phase the project moves to (the same phase as now changes nothing).
+    #[arg(long, value_enum)]
+    phase: Option<projects::Phase>,
+    /// The day the update reports on (YYYY-MM-DD; default today). Not in the future, not
+    /// before the project started or its latest update.
+    #[arg(long, value_parser = parse_date)]
+    reported_on: Option<chrono::NaiveDate>,
+    /// Print the update as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_id(s: &str) -> Result<uuid::Uuid, String> {
+    uuid::Uuid::parse_str(s.trim()).map_err(|_| format!("not an id: {s}"))
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("not a date in the form YYYY-MM-DD: {s}"))
+}
+
+/// Reads the narrative from the flag or the file (`-`: standard input).
+fn narrative(args: &ProjectUpdateArgs) -> anyhow::Result<String> {
+    use std::io::Read;
+    if let Some(text) = &args.narrative {
+        return Ok(text.clone());
+    }
+    let Some(path) = &args.narrative_file else {
+        return Err(anyhow::anyhow!("give --narrative or --narrative-file"));
+    };
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| anyhow::anyhow!("cannot read the narrative from standard input: {e}"))?;
+    } else {
+        text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    }
+    Ok(text.trim_end().to_owned())
+}
+
+/// Exit codes: 0 done; 1 some rows failed (or a row was invalid; or the update was refused);
+/// 2 nothing could be done (configuration, credentials, the file, the hub).
 const EXIT_ROWS_FAILED: u8 = 1;
 const EXIT_FAILURE: u8 = 2;
 
@@ -212,6 +324,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             library::search(&api, &query, args.limit, args.json).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Projects(ProjectsCommand::List(args)) => {
+            let api = connect(c, &["projects:write"]).await?;
+            let filters = projects::Filters {
+                phase: args.phase,
+                rag: args.rag,
+                participant: args.participant,
+                ethnic_category: args.ethnic_category,
+                competency: args.competency,
+                stale: args.stale,
+                overdue: args.overdue,
+            };
+            projects::list(&api, &filters, args.limit, args.json).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Projects(ProjectsCommand::Update(args)) => {
+            let update = projects::Update {
+                project: args.project,
+                rag: args.rag,
+                narrative: narrative(&args)?,
+                phase: args.phase,
+                reported_on: args.reported_on,
+            };
+            if let Err(why) = update.body() {
+                eprintln!("{why}");
+                return Ok(ExitCode::from(EXIT_ROWS_FAILED));
+            }
+            let api = connect(c, &["projects:write"]).await?;
+            Ok(projects::update(&api, &update, args.json).await)
         }
     }
 }

@@ -7,7 +7,8 @@ use std::process::Output;
 
 use pcref_e2e::serde_json::{self, json, Value};
 use pcref_e2e::{
-    backend_tests, expect_status, str_field, ApiClientCredentials, Backend, Workspace,
+    backend_tests, days_from_today, expect_status, str_field, ApiClientCredentials, Backend,
+    Workspace,
 };
 use reqwest::StatusCode;
 
@@ -414,7 +415,270 @@ async fn credentials_and_scopes_fail_clearly(backend: Backend) {
     assert!(!closed.stderr.contains(&p.client.client_secret));
 }
 
+/// The alliance admin starts a joint project led by the provider and invites the partner.
+async fn a_project_with_the_partner_invited(p: &Partner) -> String {
+    let app = &p.ws.app;
+    let admin = &p.ws.alliance_admin.token;
+    let project = expect_status(
+        app.post(
+            &format!("/api/v1/alliances/{}/projects", p.ws.alliance_id),
+            admin,
+            json!({
+                "title": "Why are people from Black backgrounds more likely to be detained?",
+                "aim": {"statement": "Halve the detention gap", "measure": "Detention rate ratio",
+                        "baseline": "3.4", "target": "1.7", "deadline": days_from_today(300)},
+                "lead_organisation_id": p.ws.provider,
+                "ethnic_categories": ["N", "M"],
+                "competencies": ["co_production"],
+                "pillar": "data",
+                "starts_on": days_from_today(-30),
+                "ends_on": days_from_today(300),
+            }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let project = str_field(&project, "id");
+    expect_status(
+        app.post(
+            &format!("/api/v1/projects/{project}/participants"),
+            admin,
+            json!({"organisation_id": p.vcse}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    project
+}
+
+/// `projects update` from the partner's client: refused while the partner is only invited;
+/// once it has accepted, posted (redacted, moving the phase), and not posted twice when run
+/// again; `projects list` shows the project with its RAG and participants.
+async fn posts_a_project_update_once_as_a_participant(backend: Backend) {
+    let p = Partner::new(backend, &["projects:write"]).await;
+    let project = a_project_with_the_partner_invited(&p).await;
+    let narrative = "Three listening circles held with Black-led churches.\n\
+Families said police are often the first contact in a crisis. Ask grace.admin@voices.example.";
+    let args = [
+        "projects",
+        "update",
+        "--project",
+        &project,
+        "--rag",
+        "amber",
+        "--phase",
+        "analysis_and_interpretation",
+        "--narrative",
+        narrative,
+    ];
+
+    // Invited, not yet a participant: the hub refuses (403), and says so.
+    let early = p.run(&args).await;
+    assert_eq!(early.code, Some(1), "{early}");
+    assert!(early.stderr.contains("refused the update"), "{early}");
+
+    let listed = p.run(&["projects", "list"]).await;
+    assert_eq!(listed.code, Some(0), "{listed}");
+    assert!(listed.stdout.starts_with("ID"), "{listed}");
+    assert!(listed.stdout.contains(&project), "{listed}");
+    assert!(
+        listed
+            .stdout
+            .contains("Riverside Mental Health NHS Trust (lead), Community Voices (invited)"),
+        "{listed}"
+    );
+
+    expect_status(
+        p.ws.app
+            .post(
+                &format!("/api/v1/projects/{project}/participants/{}/accept", p.vcse),
+                &p.admin_token,
+                json!({}),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let posted = p.run(&args).await;
+    assert_eq!(posted.code, Some(0), "{posted}");
+    assert!(posted.stdout.starts_with("posted update "), "{posted}");
+    assert!(
+        posted.stdout.contains("amber for ")
+            && posted
+                .stdout
+                .contains("phase intelligence_gathering -> analysis_and_interpretation"),
+        "{posted}"
+    );
+    assert!(posted.stdout.contains("[redacted: email]"), "{posted}");
+    assert!(
+        !posted.stdout.contains("grace.admin@voices.example"),
+        "{posted}"
+    );
+    assert!(posted.stdout.contains("(redacted: "), "{posted}");
+
+    // Again, as after a lost answer: the same key, the first answer, nothing twice.
+    let again = p.run(&args).await;
+    assert_eq!(again.code, Some(0), "{again}");
+    assert!(
+        again.stdout.starts_with("already posted update "),
+        "{again}"
+    );
+    let updates = expect_status(
+        p.ws.app
+            .get(
+                &format!("/api/v1/projects/{project}/updates"),
+                &p.ws.alliance_admin.token,
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let updates = updates["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0]["author"], json!("Community Voices uploads"));
+    assert_eq!(updates[0]["organisation"]["id"], json!(p.vcse));
+
+    let read = expect_status(
+        p.ws.app
+            .get(
+                &format!("/api/v1/projects/{project}"),
+                &p.ws.alliance_admin.token,
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read["rag"], json!("amber"), "{read}");
+    assert_eq!(
+        read["phase"],
+        json!("analysis_and_interpretation"),
+        "{read}"
+    );
+    assert_eq!(read["stale"], json!(false), "{read}");
+    assert_eq!(read["last_update_on"], json!(days_from_today(0)), "{read}");
+
+    let amber = p
+        .run(&[
+            "projects", "list", "--json", "--rag", "amber", "--stale", "false",
+        ])
+        .await;
+    let items: Value = serde_json::from_str(&amber.stdout).expect("JSON");
+    assert_eq!(items.as_array().map(|a| a.len()), Some(1), "{amber}");
+    assert_eq!(items[0]["id"], json!(project), "{amber}");
+    let red = p.run(&["projects", "list", "--json", "--rag", "red"]).await;
+    let items: Value = serde_json::from_str(&red.stdout).expect("JSON");
+    assert_eq!(items.as_array().map(|a| a.len()), Some(0), "{red}");
+    let table = p.run(&["projects", "list"]).await;
+    assert!(
+        table.stdout.contains("Community Voices (accepted)"),
+        "{table}"
+    );
+}
+
+/// What the hub refuses is named field by field; what is wrong here is refused before anything
+/// is sent (and without credentials).
+async fn a_refused_project_update_names_the_field(backend: Backend) {
+    let p = Partner::new(backend, &["projects:write"]).await;
+    let project = a_project_with_the_partner_invited(&p).await;
+    expect_status(
+        p.ws.app
+            .post(
+                &format!("/api/v1/projects/{project}/participants/{}/accept", p.vcse),
+                &p.admin_token,
+                json!({}),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let tomorrow = days_from_today(1);
+    let future = p
+        .run(&[
+            "projects",
+            "update",
+            "--project",
+            &project,
+            "--rag",
+            "green",
+            "--narrative",
+            "Ahead of plan",
+            "--reported-on",
+            &tomorrow,
+        ])
+        .await;
+    assert_eq!(future.code, Some(1), "{future}");
+    assert!(future.stderr.contains("reported_on: "), "{future}");
+
+    let nowhere = pcref_e2e::random_id();
+    let missing = p
+        .run(&[
+            "projects",
+            "update",
+            "--project",
+            &nowhere,
+            "--rag",
+            "green",
+            "--narrative",
+            "x",
+        ])
+        .await;
+    assert_eq!(missing.code, Some(1), "{missing}");
+    assert!(missing.stderr.contains("was not found"), "{missing}");
+
+    let blank = p
+        .run_as(
+            "",
+            "",
+            &[
+                "projects",
+                "update",
+                "--project",
+                &project,
+                "--rag",
+                "red",
+                "--narrative",
+                " ",
+            ],
+        )
+        .await;
+    assert_eq!(blank.code, Some(1), "{blank}");
+    assert!(
+        blank.stderr.contains("narrative: must not be empty"),
+        "{blank}"
+    );
+    let purple = p
+        .run(&[
+            "projects",
+            "update",
+            "--project",
+            &project,
+            "--rag",
+            "purple",
+            "--narrative",
+            "x",
+        ])
+        .await;
+    assert_eq!(purple.code, Some(2), "clap refuses it: {purple}");
+
+    let updates = expect_status(
+        p.ws.app
+            .get(
+                &format!("/api/v1/projects/{project}/updates"),
+                &p.ws.alliance_admin.token,
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(updates["items"], json!([]), "nothing posted");
+}
+
 backend_tests!(
+    posts_a_project_update_once_as_a_participant,
+    a_refused_project_update_names_the_field,
     submits_a_csv_once_and_names_bad_rows_by_line,
     a_dry_run_checks_without_sending,
     lists_feedback_and_searches_the_library,
