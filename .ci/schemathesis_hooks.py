@@ -10,11 +10,13 @@ and no failure is filtered. Negative test cases are otherwise sent exactly as ge
   request is refused with 422, as the IETF draft says). Generated keys repeat ("0", "00"), so
   each well-formed key gets a counter appended, keeping it well-formed.
 - References and dates: a body's ids must name records the caller may use (a priority area
-  of the plan, a published plan of the alliance, a member of the provider...) and its dates
-  must be in order and not in the future (and a query's period too). The document says which
-  format they take, not which records exist: in a positive case, each such field present
-  takes a real value from the data `.ci/schemathesis` made (PCREF_ST_DATA), whichever phase
-  generated the case; an invitation code, one of the spare invitations' codes.
+  of the plan, a published plan of the alliance, a member of the provider, a joint project's
+  lead organisation and its participants...) and its dates must be in order and not in the
+  future (and a query's period too). The document says which format they take, not which
+  records exist: in a positive case, each such field present takes a real value from the data
+  `.ci/schemathesis` made (PCREF_ST_DATA), whichever phase generated the case (a list of ids,
+  a list of that one id; a project's aim, a deadline within the project's dates); an
+  invitation code, one of the spare invitations' codes.
 - Fixtures: cases that delete or withdraw take the records made to be deleted instead of
   those the bodies above refer to (negative cases too: one whose only fault is an extra
   header is carried out; only its path is edited).
@@ -66,6 +68,14 @@ REFERENCES = {
     "period_ends_on": "ends",
     "reported_on": "past",
     "received_on": "past",
+    "lead_organisation_id": "provider",
+    "owner_organisation_id": "own_organisation",
+    "done_on": "past",
+}
+# Body fields holding lists of ids of records the caller may link: field -> data key.
+LIST_REFERENCES = {
+    "publication_ids": "publication",
+    "learning_item_ids": "learning_item",
 }
 PUBLISH = "/api/v1/plans/{plan_id}/publications"
 ACCEPT = "/api/v1/invitations/accept"
@@ -124,6 +134,13 @@ def before_call(context, case, kwargs):
         for field, key in REFERENCES.items():
             if case.body.get(field) is not None:
                 case.body[field] = DATA[key]
+        for field, key in LIST_REFERENCES.items():
+            if isinstance(case.body.get(field), list) and case.body[field]:
+                case.body[field] = [DATA[key]]
+        # A joint project's aim has a deadline: within the project's dates.
+        aim = case.body.get("aim")
+        if isinstance(aim, dict) and aim.get("deadline") is not None:
+            aim["deadline"] = DATA["ends"]
         # An anonymous case study links an anonymous publication (a named one would tell
         # readers whose it is). A change that does not say reads the item's attribution.
         attribution = case.body.get("attribution")
