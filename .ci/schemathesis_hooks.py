@@ -16,7 +16,10 @@ and no failure is filtered. Negative test cases are otherwise sent exactly as ge
   records exist: in a positive case, each such field present takes a real value from the data
   `.ci/schemathesis` made (PCREF_ST_DATA), whichever phase generated the case (a list of ids,
   a list of that one id; a project's aim, a deadline within the project's dates); an
-  invitation code, one of the spare invitations' codes.
+  invitation code, one of the spare invitations' codes. A joint project's update reports on a
+  day from the project's start and not before its latest update: the hook reads the project
+  (which may be one a case created, with dates of its own) and moves the day forward to both
+  when it is earlier.
 - Fixtures: cases that delete or withdraw take the records made to be deleted instead of
   those the bodies above refer to (negative cases too: one whose only fault is an extra
   header is carried out; only its path is edited).
@@ -78,6 +81,7 @@ LIST_REFERENCES = {
     "learning_item_ids": "learning_item",
 }
 PUBLISH = "/api/v1/plans/{plan_id}/publications"
+PROJECT_UPDATES = "/api/v1/projects/{project_id}/updates"
 ACCEPT = "/api/v1/invitations/accept"
 _accepted = itertools.count(0)
 NOBODY = "00000000-0000-4000-8000-000000000000"
@@ -165,6 +169,21 @@ def before_call(context, case, kwargs):
                 case.path_parameters["plan_id"] = DATA["plan"]
             if "action_id" in (case.path_parameters or {}):
                 case.path_parameters["action_id"] = DATA["action"]
+        # A project's update reports on a day from the project's start, not before its latest
+        # update (ISO dates compare as strings).
+        if (case.operation.path == PROJECT_UPDATES and case.method.upper() == "POST"
+                and case.body.get("reported_on") is not None):
+            project = (case.path_parameters or {}).get("project_id")
+            found = requests.get(
+                f"{BASE}/api/v1/projects/{project}",
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=30,
+            )
+            if found.status_code == 200:
+                read = found.json()
+                floor = [d for d in (read.get("starts_on"), read.get("last_update_on"))
+                         if isinstance(d, str)]
+                case.body["reported_on"] = max([case.body["reported_on"], *floor])
         # Invitation codes work once: each positive case takes the next unused one (and, once
         # they are all used, the last again, which answers 409).
         if case.operation.path == ACCEPT and isinstance(case.body.get("code"), str):
