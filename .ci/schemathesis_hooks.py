@@ -170,7 +170,8 @@ def before_call(context, case, kwargs):
             if "action_id" in (case.path_parameters or {}):
                 case.path_parameters["action_id"] = DATA["action"]
         # A project's update reports on a day from the project's start, not before its latest
-        # update (ISO dates compare as strings).
+        # update, and (when it moves the phase) not before the current phase was entered (ISO
+        # dates compare as strings).
         if (case.operation.path == PROJECT_UPDATES and case.method.upper() == "POST"
                 and case.body.get("reported_on") is not None):
             project = (case.path_parameters or {}).get("project_id")
@@ -181,8 +182,10 @@ def before_call(context, case, kwargs):
             )
             if found.status_code == 200:
                 read = found.json()
-                floor = [d for d in (read.get("starts_on"), read.get("last_update_on"))
-                         if isinstance(d, str)]
+                days = [read.get("starts_on"), read.get("last_update_on")]
+                if case.body.get("phase") is not None:
+                    days.append(read.get("phase_entered_on"))
+                floor = [d for d in days if isinstance(d, str)]
                 case.body["reported_on"] = max([case.body["reported_on"], *floor])
         # Invitation codes work once: each positive case takes the next unused one (and, once
         # they are all used, the last again, which answers 409).
