@@ -310,6 +310,7 @@ mod tests {
         use crate::api_client_types::NewApiClient;
         use crate::feedback_types::{NewFeedbackItem, NewFeedbackResponse};
         use crate::learning_types::{LearningItemChanges, NewLearningItem};
+        use crate::period_types::{NewPeriod, PeriodChanges};
         use crate::plan_types::{
             ActionChanges, AdoptTemplate, GoalChanges, NewAction, NewGoal, NewPlan, NewPriority,
             NewProgressUpdate, NewTemplate, PlanChanges, PriorityChanges,
@@ -328,6 +329,8 @@ mod tests {
 
         let checked: Vec<(&str, bool)> = vec![
             ("NewApiClient", refuses_unknown_fields::<NewApiClient>()),
+            ("NewPeriod", refuses_unknown_fields::<NewPeriod>()),
+            ("PeriodChanges", refuses_unknown_fields::<PeriodChanges>()),
             ("NewProject", refuses_unknown_fields::<NewProject>()),
             ("NewProjectAim", refuses_unknown_fields::<NewProjectAim>()),
             ("ProjectChanges", refuses_unknown_fields::<ProjectChanges>()),

@@ -16,6 +16,7 @@ mod idempotency;
 mod learning_types;
 mod metrics;
 mod middleware;
+mod period_types;
 mod plan_types;
 mod problem;
 mod project_types;
@@ -47,8 +48,9 @@ pub use rate_limit::{
 
 use endpoints::{
     ActionsApi, AlliancesApi, ApiClientsApi, AuditApi, FeedbackApi, GoalsApi, InvitationsApi,
-    LearningApi, MeApi, MembershipsApi, OAuthApi, OrganisationsApi, PlansApi, PrioritiesApi,
-    ProgressUpdatesApi, ProjectsApi, PublishingApi, ReferenceApi, TemplatesApi, WithheldTermsApi,
+    LearningApi, MeApi, MembershipsApi, OAuthApi, OrganisationsApi, PeriodsApi, PlansApi,
+    PrioritiesApi, ProgressUpdatesApi, ProjectsApi, PublishingApi, ReferenceApi, TemplatesApi,
+    WithheldTermsApi,
 };
 
 /// Declares the API's endpoint groups once, as the type the service is built on and as its
@@ -86,8 +88,15 @@ endpoint_groups!(
         ProgressUpdatesApi,
         WithheldTermsApi,
     ),
-    // What leaves a workspace: the alliance's libraries; feedback and its loop; joint projects.
-    (PublishingApi, LearningApi, FeedbackApi, ProjectsApi),
+    // What leaves a workspace: the alliance's libraries; feedback and its loop; joint projects;
+    // and reporting to the alliance's board and the CEO forum.
+    (
+        PublishingApi,
+        LearningApi,
+        FeedbackApi,
+        ProjectsApi,
+        PeriodsApi
+    ),
 );
 
 /// Where the API is mounted.

@@ -60,7 +60,8 @@ choice_set!(
     domain::FeedbackStatus,
     domain::FeedbackView,
     domain::ProjectPhase,
-    domain::ParticipationStatus
+    domain::ParticipationStatus,
+    domain::PeriodStatus
 );
 
 /// `OneOf<T>`: one of the set's values, exactly (a query filter).

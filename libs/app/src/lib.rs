@@ -15,6 +15,7 @@ mod learning;
 mod members;
 mod oauth;
 mod organisations;
+mod periods;
 mod plan_stages;
 mod plans;
 mod projects;

@@ -40,6 +40,25 @@ pub fn edit_alliance(p: &Principal, alliance: AllianceId) -> Result<(), AppError
     )
 }
 
+/// An alliance's reporting periods: every member of the alliance reads them (API clients with
+/// `reports:read`, checked by the use case); to everybody else the alliance does not exist.
+pub fn read_periods(c: &impl Acting, alliance: AllianceId) -> Result<(), AppError> {
+    if c.is_member_of_alliance(alliance) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("alliance"))
+    }
+}
+
+/// Alliance admins open, change and close reporting periods.
+pub fn manage_periods(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_alliance(p, alliance)?;
+    require(
+        p.is_alliance_admin(alliance),
+        "only the alliance admin opens, changes and closes reporting periods",
+    )
+}
+
 /// Any member of the alliance reads an organisation's profile.
 pub fn read_organisation(p: &Principal, org: &Organisation) -> Result<(), AppError> {
     if p.is_member_of_alliance(org.alliance_id) {

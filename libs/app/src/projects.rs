@@ -161,14 +161,13 @@ fn taking_part(project: &Project, field: &str, org: OrganisationId) -> Result<()
     } else {
         Err(AppError::invalid(
             field,
-            "is not an organisation taking part in the project (invited and accepted)",
+            "is not an organisation taking part in the project (one that accepted its invitation, or the lead)",
         ))
     }
 }
 
 /// The redactor for a project's texts (its title and aim, milestone titles, update
-/// narratives): the names of the people of these organisations (those taking part), and their
-/// withheld terms.
+/// narratives): the names of the people of these organisations, and their withheld terms.
 fn project_redactor(
     conn: &mut DbConnection,
     organisations: impl IntoIterator<Item = OrganisationId>,
@@ -182,8 +181,14 @@ fn project_redactor(
     Ok(Redactor::new(names, terms))
 }
 
-fn taking_part_ids(project: &Project) -> Vec<OrganisationId> {
-    project.taking_part().map(|o| o.id).collect()
+/// Every organisation the project names (taking part, invited or declined): whoever it names,
+/// its people's names are redacted from the project's texts.
+fn named_organisations(project: &Project) -> Vec<OrganisationId> {
+    project
+        .participants
+        .iter()
+        .map(|p| p.organisation.id)
+        .collect()
 }
 
 /// The project's texts as they may be stored: redacted.
@@ -466,7 +471,7 @@ impl App {
                 let before = find_locked(conn, id)?;
                 policy::manage_project(&c, &before)?;
                 check_if_match(if_match.as_ref(), before.version)?;
-                let mut organisations = taking_part_ids(&before);
+                let mut organisations = named_organisations(&before);
                 organisations.extend(patch.lead_organisation_id);
                 let redactor = project_redactor(conn, organisations)?;
                 let mut report = Report::default();
@@ -657,7 +662,7 @@ impl App {
                     },
                 };
                 taking_part(&project, "owner_organisation_id", owner)?;
-                let redactor = project_redactor(conn, taking_part_ids(&project))?;
+                let redactor = project_redactor(conn, named_organisations(&project))?;
                 let mut report = Report::default();
                 let title = redactor.clean(&mut report, "title", &draft.title);
                 let at = now();
@@ -716,7 +721,7 @@ impl App {
                 if owner != before.owner.id {
                     taking_part(&project, "owner_organisation_id", owner)?;
                 }
-                let redactor = project_redactor(conn, taking_part_ids(&project))?;
+                let redactor = project_redactor(conn, named_organisations(&project))?;
                 let mut report = Report::default();
                 let title = patch
                     .title
@@ -846,7 +851,7 @@ impl App {
                         project.phase_entered_on, project.phase_entered_on
                     )));
                 }
-                let redactor = project_redactor(conn, taking_part_ids(&project))?;
+                let redactor = project_redactor(conn, named_organisations(&project))?;
                 let mut report = Report::default();
                 let narrative = redactor.clean(&mut report, "narrative", &draft.narrative);
                 let update_id = store::insert_update(

@@ -145,3 +145,7 @@ id_type!(
     /// A participant's update on a joint project for a reporting period.
     ProjectUpdateId
 );
+id_type!(
+    /// A reporting period of an alliance (such as 2026-Q3).
+    ReportingPeriodId
+);

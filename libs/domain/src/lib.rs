@@ -9,6 +9,7 @@ mod ids;
 mod learning;
 mod names;
 mod page;
+mod periods;
 mod plans;
 mod projects;
 mod publishing;
@@ -27,7 +28,7 @@ pub use ids::{
     AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, ClientTokenId, FeedbackItemId,
     FeedbackResponseId, GoalId, InvitationId, LearningItemId, MembershipId, MilestoneId,
     OrganisationId, PlanId, PriorityId, ProgressUpdateId, ProjectId, ProjectUpdateId,
-    PublicationId, PublicationSeriesId, TemplateId, UserId,
+    PublicationId, PublicationSeriesId, ReportingPeriodId, TemplateId, UserId,
 };
 pub use learning::{
     contributor_label, learning_text, learning_title, parse_categories, parse_competencies,
@@ -35,6 +36,9 @@ pub use learning::{
 };
 pub use names::{DisplayName, Email, Name, TokenName};
 pub use page::{Cursor, Page, PageLimit};
+pub use periods::{
+    period_label, PeriodDraft, PeriodPatch, ReportingPeriod, MAX_PERIOD_DAYS, MAX_PERIOD_LABEL,
+};
 pub use plans::{
     evidence_url, line, optional_line, optional_paragraph, ordered_dates, paragraph, plan_date,
     reported_on, Action, ActionDraft, ActionPatch, ActionView, Goal, GoalDraft, GoalPatch, Plan,
@@ -61,8 +65,8 @@ pub use records::{
 };
 pub use reference::{
     ActionStatus, Attribution, BroadEthnicGroup, Competency, EthnicCategory, FeedbackChannel,
-    FeedbackStatus, FeedbackView, LearningCategory, ParticipationStatus, Pillar, PlanStatus,
-    ProjectPhase, Rag, Scope,
+    FeedbackStatus, FeedbackView, LearningCategory, ParticipationStatus, PeriodStatus, Pillar,
+    PlanStatus, ProjectPhase, Rag, Scope,
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
 

@@ -126,7 +126,8 @@ impl EthnicCategory {
         }
     }
 
-    /// Parses one code as a priority area names it: a specific category, never an umbrella.
+    /// Parses one code as a priority area, a project or a case study names it: a specific
+    /// category, never an umbrella term or a broad group.
     /// Codes are read case-insensitively ("h" is H). The message for an umbrella term follows
     /// the PCREF action-planning tool's own guidance.
     pub fn parse_specific(field: &str, raw: &str) -> Result<EthnicCategory, ValidationError> {
@@ -143,10 +144,10 @@ impl EthnicCategory {
             return Err(ValidationError::new(
                 field,
                 format!(
-                    "{raw:?} is not an ethnic group: name the specific groups the priority is about, \
+                    "{raw:?} is not an ethnic group: name the specific groups it is about, \
                      as NHS ethnic category codes (for example H Indian, J Pakistani, K Bangladeshi, \
                      M Caribbean, N African); umbrella terms such as BAME hide the differences \
-                     between groups that the plan must address"
+                     between groups that the work must address"
                 ),
             ));
         }
@@ -158,9 +159,7 @@ impl EthnicCategory {
                 .join(", ");
             return Err(ValidationError::new(
                 field,
-                format!(
-                    "{raw:?} is a broad group: a priority area names the specific groups within it ({codes})"
-                ),
+                format!("{raw:?} is a broad group: name the specific groups within it ({codes})"),
             ));
         }
         Err(ValidationError::new(
@@ -456,6 +455,15 @@ closed_set!(
         Invited => ("invited", "Invited"),
         Accepted => ("accepted", "Accepted"),
         Declined => ("declined", "Declined"),
+    }
+);
+
+closed_set!(
+    /// Whether a reporting period is still being reported on.
+    PeriodStatus, field = "status" {
+        Open => ("open", "Open"),
+        /// Reported on; what the board reports of it are issued from.
+        Closed => ("closed", "Closed"),
     }
 );
 

@@ -17,6 +17,7 @@ pub mod invitations;
 pub mod learning;
 pub mod memberships;
 pub mod organisations;
+pub mod periods;
 pub mod plans;
 pub mod projects;
 pub mod publications;

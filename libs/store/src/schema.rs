@@ -441,6 +441,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reporting_periods (id) {
+        id -> Text,
+        alliance_id -> Text,
+        label -> Text,
+        label_key -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organisations -> alliances (alliance_id));
 diesel::joinable!(client_tokens -> api_clients (client_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
@@ -457,6 +472,7 @@ diesel::joinable!(publications -> organisations (organisation_id));
 diesel::joinable!(learning_items -> organisations (organisation_id));
 diesel::joinable!(feedback_responses -> feedback_items (feedback_id));
 diesel::joinable!(projects -> organisations (lead_organisation_id));
+diesel::joinable!(reporting_periods -> alliances (alliance_id));
 diesel::joinable!(project_aims -> projects (project_id));
 diesel::joinable!(project_participants -> projects (project_id));
 diesel::joinable!(project_participants -> organisations (organisation_id));
@@ -502,4 +518,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_updates,
     project_publications,
     project_learning_items,
+    reporting_periods,
 );

@@ -10,6 +10,7 @@ mod learning;
 mod memberships;
 mod oauth;
 mod organisations;
+mod periods;
 mod plan_stages;
 mod plans;
 mod projects;
@@ -26,6 +27,7 @@ pub use learning::LearningApi;
 pub use memberships::MembershipsApi;
 pub use oauth::OAuthApi;
 pub use organisations::OrganisationsApi;
+pub use periods::PeriodsApi;
 pub use plan_stages::{ActionsApi, GoalsApi, PrioritiesApi, ProgressUpdatesApi};
 pub use plans::{PlansApi, TemplatesApi};
 pub use projects::ProjectsApi;
@@ -89,6 +91,9 @@ pub enum ApiTags {
     /// solutions, critical actions): participants, milestones and RAG updates.
     #[oai(rename = "Joint projects")]
     Projects,
+    /// An alliance's reporting periods (such as 2026-Q3), which board reports are issued from.
+    #[oai(rename = "Reporting periods")]
+    Periods,
 }
 
 /// Reads the paging query parameters.
