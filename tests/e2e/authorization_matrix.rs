@@ -8,7 +8,7 @@
 //! the built-in template. Every provider here has a standing plan with one record of each
 //! stage and a saved template, built through the API by the provider's own editor. Each
 //! alliance also keeps two joint projects: one led by P with the VCSE organisation V an
-//! accepted participant, and one led by P2 alone.
+//! accepted participant, and one led by P2 alone, and a reporting period opened by its admin.
 //!
 //! Besides the status of each cell it checks that refusals are problem+json, that nothing of
 //! the other alliance (or of the tenant refused) shows in any body, that nothing of a
@@ -168,6 +168,11 @@ enum Op {
     UpdateProjectMilestone,
     ListProjectUpdates,
     CreateProjectUpdate,
+    // The alliance's reporting periods.
+    ListReportingPeriods,
+    CreateReportingPeriod,
+    GetReportingPeriod,
+    UpdateReportingPeriod,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,6 +338,16 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::UpdateProjectMilestone,       ["AAFAAAFAA", "FFFFFAFFF", "HHHHHHHHH"]),
     (Op::ListProjectUpdates,           ["AAAAAAAAA", "AAAAAAAAA", "HHHHHHHHH"]),
     (Op::CreateProjectUpdate,          ["AAFAAFFAA", "FFFFFFFFF", "HHHHHHHHH"]),
+    // Reporting periods belong to the alliance, like the alliance's own record: no sibling.
+    // Every member of the alliance reads them, and so do its API clients with reports:read;
+    // only the alliance admin opens and changes them, and writes are for people only (an API
+    // client's token gets 403 insufficient_scope whatever the target). "own" is alliance A
+    // (its standing period, or a fresh one per cell where the operation changes it), "foreign"
+    // the same in alliance B.
+    (Op::ListReportingPeriods,         ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::CreateReportingPeriod,        ["FFFFFAFFF", "",          "HHHHHHHFF"]),
+    (Op::GetReportingPeriod,           ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::UpdateReportingPeriod,        ["FFFFFAFFF", "",          "HHHHHHHFF"]),
 ];
 
 /// The built-in "PCREF action-planning tool (four stages)" template, seeded by a migration.
@@ -665,6 +680,22 @@ impl Op {
                 Method::POST,
                 "/api/v1/projects/{id}/updates",
             ),
+            Op::ListReportingPeriods => (
+                "list_reporting_periods",
+                Method::GET,
+                "/api/v1/alliances/{id}/periods",
+            ),
+            Op::CreateReportingPeriod => (
+                "create_reporting_period",
+                Method::POST,
+                "/api/v1/alliances/{id}/periods",
+            ),
+            Op::GetReportingPeriod => ("get_reporting_period", Method::GET, "/api/v1/periods/{id}"),
+            Op::UpdateReportingPeriod => (
+                "update_reporting_period",
+                Method::PATCH,
+                "/api/v1/periods/{id}",
+            ),
         }
     }
 
@@ -805,6 +836,9 @@ struct Side {
     actors: Vec<Actor>,
     /// The side's standing joint projects.
     projects: Option<Projects>,
+    /// The side's standing reporting period (opened by its admin) and its label.
+    period_id: String,
+    period_label: String,
 }
 
 impl Side {
@@ -831,6 +865,7 @@ impl Side {
             markers.extend(org.workspace_markers().iter().cloned());
         }
         markers.extend(self.projects().markers.iter().cloned());
+        markers.push(self.period_label.clone());
         markers
     }
 
@@ -1183,6 +1218,15 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
     )
     .await;
 
+    let period_label = format!("{title} 2026-Q3");
+    let (period, _) = create_record(
+        app,
+        &admin,
+        &format!("/api/v1/alliances/{aid}/periods"),
+        json!({ "label": period_label, "starts_on": "2026-07-01", "ends_on": "2026-09-30" }),
+    )
+    .await;
+
     let emails = |range: std::ops::Range<usize>| {
         actors[range]
             .iter()
@@ -1223,6 +1267,8 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
         alliance_name,
         actors,
         projects: None,
+        period_id: str_field(&period, "id"),
+        period_label,
     };
     side.projects = Some(build_projects(app, &side, title).await);
     side
@@ -1310,6 +1356,9 @@ async fn prepare(
     }
     if op.in_projects() {
         return prepare_projects(app, world, op, role, tenant, n).await;
+    }
+    if op.in_periods() {
+        return prepare_periods(app, world, op, tenant, n).await;
     }
     let side = match tenant {
         Tenant::Own | Tenant::Sibling => &world.a,
@@ -2120,6 +2169,80 @@ async fn prepare_projects(
             "narrative": format!("Matrix project update {n}: a community meeting was held"),
         })),
         _ => unreachable!("{} is not a joint-project operation", op.label()),
+    }
+}
+
+// ---- reporting periods ---------------------------------------------------------------------
+
+impl Op {
+    /// An alliance's reporting periods, set up by `prepare_periods`.
+    fn in_periods(self) -> bool {
+        matches!(
+            self,
+            Op::ListReportingPeriods
+                | Op::CreateReportingPeriod
+                | Op::GetReportingPeriod
+                | Op::UpdateReportingPeriod
+        )
+    }
+}
+
+/// A period of its own for cell `n`: a label no other cell uses and two days no other cell's
+/// period overlaps, from 2100 on (the standing periods are in 2026). The sweep's cells
+/// (`n` from 1,000,000) land after the walk's, and every date stays before 2999.
+fn cell_period_body(n: usize) -> Value {
+    let offset = i64::try_from(n % 150_000).expect("a small number") * 2;
+    let base = chrono::NaiveDate::from_ymd_opt(2100, 1, 1).expect("a date");
+    let starts_on = base + chrono::Duration::days(offset);
+    let ends_on = starts_on + chrono::Duration::days(1);
+    json!({
+        "label": format!("Matrix period {n}"),
+        "starts_on": starts_on.to_string(),
+        "ends_on": ends_on.to_string(),
+    })
+}
+
+/// Sets up a reporting-period cell: the alliance, its standing period, or (to change) a
+/// fresh period opened by its admin.
+async fn prepare_periods(
+    app: &TestApp,
+    world: &World,
+    op: Op,
+    tenant: Tenant,
+    n: usize,
+) -> Prepared {
+    let side = match tenant {
+        Tenant::Own | Tenant::Sibling => &world.a,
+        Tenant::Foreign => &world.b,
+    };
+    let body = cell_period_body(n);
+    let label = str_field(&body, "label");
+    let mut markers = side.alliance_emails.clone();
+    markers.push(side.period_label.clone());
+    if tenant == Tenant::Foreign {
+        markers.push(label);
+    }
+    match op {
+        Op::ListReportingPeriods => Prepared::on(&side.alliance_id).markers(&markers),
+        Op::CreateReportingPeriod => Prepared::on(&side.alliance_id)
+            .markers(&markers)
+            .with_body(body),
+        Op::GetReportingPeriod => Prepared::on(&side.period_id).markers(&markers),
+        Op::UpdateReportingPeriod => {
+            let (period, tag) = create_record(
+                app,
+                side.admin(),
+                &format!("/api/v1/alliances/{}/periods", side.alliance_id),
+                body,
+            )
+            .await;
+            assert!(!tag.is_empty(), "a new period answered without an ETag");
+            Prepared::on(&str_field(&period, "id"))
+                .markers(&markers)
+                .if_match(&tag)
+                .with_body(json!({ "label": format!("Matrix renamed period {n}") }))
+        }
+        _ => unreachable!("{} is not a reporting-period operation", op.label()),
     }
 }
 

@@ -10,6 +10,7 @@ mod me;
 mod memberships;
 mod oauth;
 mod organisations;
+mod periods;
 mod plan_stages;
 mod plans;
 mod projects;
