@@ -637,11 +637,9 @@ async fn what_a_period_must_be(backend: Backend) {
             period_body("2026-Q3", "2026-07-01", "2026-06-30"),
             "ends_on",
         ),
-        // 2025-01-01 to 2026-01-03: 367 days between the dates, 368 counted inclusively
-        // (the contract leaves open which way "longer than 366 days" counts, so neither edge
-        // is pinned here).
+        // A period's days are counted with both ends: 2025-01-01 to 2026-01-02 is 367 days.
         (
-            period_body("Too long", "2025-01-01", "2026-01-03"),
+            period_body("Too long", "2025-01-01", "2026-01-02"),
             "ends_on",
         ),
         (
@@ -701,6 +699,8 @@ async fn what_a_period_must_be(backend: Backend) {
         period_body("Census day", "2021-03-21", "2021-03-21"),
         // 2024 is a leap year: 366 days.
         period_body("2024", "2024-01-01", "2024-12-31"),
+        // 366 days counted with both ends, across a year that is not a leap year.
+        period_body("2022 and a day", "2022-01-01", "2023-01-01"),
         period_body("The first month", "1900-01-01", "1900-01-31"),
         period_body("The last month", "2999-12-01", "2999-12-31"),
     ] {
@@ -1145,6 +1145,82 @@ async fn closing_freezes_a_period_until_it_is_reopened(backend: Backend) {
     .await;
 }
 
+// ---- at the same moment ------------------------------------------------------------------
+
+/// Two admins opening overlapping periods (or the same label) at the same moment: exactly one
+/// is opened, the others get 409. Changes sent with the same tag at the same moment: exactly
+/// one goes through, the others get 412.
+async fn at_the_same_moment_one_wins(backend: Backend) {
+    let f = Fixture::new(backend).await;
+    let (ws, app) = (&f.ws, f.app());
+    let second_admin = ws
+        .alliance_member("ade.admin@alliance.example", "alliance_admin")
+        .await;
+    let admins = [&ws.alliance_admin, &second_admin];
+    let path = periods_path(&ws.alliance_id);
+    let count = |statuses: &[StatusCode], wanted: StatusCode| {
+        statuses.iter().filter(|s| **s == wanted).count()
+    };
+
+    // Overlapping dates, different labels.
+    let sends = (0..8).map(|i| {
+        let body = period_body(
+            &format!("Summer 2026 take {i}"),
+            &format!("2026-07-{:02}", i + 1),
+            "2026-09-30",
+        );
+        app.post(&path, &admins[i % 2].token, body)
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(sends)
+        .await
+        .iter()
+        .map(Response::status)
+        .collect();
+    assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::CONFLICT), 7, "{statuses:?}");
+    // The same label, dates apart.
+    let sends = (0..8).map(|i| {
+        let year = 2030 + i;
+        let body = period_body("Winter", &format!("{year}-01-01"), &format!("{year}-03-31"));
+        app.post(&path, &admins[i % 2].token, body)
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(sends)
+        .await
+        .iter()
+        .map(Response::status)
+        .collect();
+    assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::CONFLICT), 7, "{statuses:?}");
+    let opened = listed(app, &ws.viewer, &ws.alliance_id, "").await;
+    assert_eq!(opened.len(), 2, "{opened:?}");
+
+    // Changes with the same tag.
+    let id = opened[0].clone();
+    let (_, tag) = read_period(app, &ws.alliance_admin, &id).await;
+    let target = period_path(&id);
+    let sends = (0..6).map(|i| {
+        app.patch(
+            &target,
+            &admins[i % 2].token,
+            Some(&tag),
+            json!({ "label": format!("Renamed {i}") }),
+        )
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(sends)
+        .await
+        .iter()
+        .map(Response::status)
+        .collect();
+    assert_eq!(count(&statuses, StatusCode::OK), 1, "{statuses:?}");
+    assert_eq!(
+        count(&statuses, StatusCode::PRECONDITION_FAILED),
+        5,
+        "{statuses:?}"
+    );
+    let (now, _) = read_period(app, &ws.viewer, &id).await;
+    assert_eq!(now["version"], 2, "{now}");
+}
+
 // ---- the list -----------------------------------------------------------------------------
 
 /// The list: newest `starts_on` first whatever the order they were opened in, filtered by
@@ -1369,5 +1445,6 @@ backend_tests!(
     a_change_needs_the_current_etag,
     closing_freezes_a_period_until_it_is_reopened,
     the_list_is_newest_first_filters_and_pages,
+    at_the_same_moment_one_wins,
     every_step_is_in_the_alliances_audit_log,
 );
