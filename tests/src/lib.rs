@@ -267,6 +267,32 @@ impl TestApp {
     }
 
     /// Creates an alliance and its first admin, as `pcref-hub admin bootstrap` does.
+    /// Another alliance, "Far Away", with one provider and its editor: the alliance's id, the
+    /// provider's id and the editor (for checking that nothing crosses alliances).
+    pub async fn another_alliance(&self) -> (String, String, Actor) {
+        let boot = self
+            .bootstrap("Far Away PCREF Alliance", "lead@faraway.example")
+            .await;
+        let provider = self
+            .create_organisation(
+                &boot.admin,
+                &boot.alliance_id,
+                "Faraway Healthcare NHS Trust",
+                "provider",
+            )
+            .await;
+        let editor = self
+            .add_member(
+                &boot.admin,
+                &boot.alliance_id,
+                Some(&provider),
+                "fay.editor@faraway.example",
+                "provider_editor",
+            )
+            .await;
+        (boot.alliance_id, provider, editor)
+    }
+
     pub async fn bootstrap(&self, alliance: &str, email: &str) -> Bootstrapped {
         let done = self
             .app

@@ -159,32 +159,6 @@ async fn published_action(
     (str_field(&publication, "id"), action)
 }
 
-/// Another alliance with one provider and its editor: the alliance's id, the provider and the
-/// editor.
-async fn another_alliance(app: &TestApp) -> (String, String, Actor) {
-    let boot = app
-        .bootstrap("Far Away PCREF Alliance", "lead@faraway.example")
-        .await;
-    let provider = app
-        .create_organisation(
-            &boot.admin,
-            &boot.alliance_id,
-            "Faraway Healthcare NHS Trust",
-            "provider",
-        )
-        .await;
-    let editor = app
-        .add_member(
-            &boot.admin,
-            &boot.alliance_id,
-            Some(&provider),
-            "fay.editor@faraway.example",
-            "provider_editor",
-        )
-        .await;
-    (boot.alliance_id, provider, editor)
-}
-
 // ---- the whole loop -----------------------------------------------------------------------
 
 /// A VCSE partner submits; the provider acknowledges, responds pointing to an action of its
@@ -858,7 +832,7 @@ async fn every_rule_answers_422_with_its_field(backend: Backend) {
     )
     .await;
     // Another alliance's provider reads exactly like an id that does not exist.
-    let (_, faraway, _) = another_alliance(app).await;
+    let (_, faraway, _) = app.another_alliance().await;
     let foreign = expect_invalid(
         app.post(
             &path,
@@ -1069,7 +1043,7 @@ async fn who_may_do_what(backend: Backend) {
     let board = ws
         .alliance_member("bea.board@alliance.example", "board_member")
         .await;
-    let (far_alliance, _, far_editor) = another_alliance(app).await;
+    let (far_alliance, _, far_editor) = app.another_alliance().await;
     let path = feedback_path(&ws.alliance_id);
     let body = item_body(Some(&ws.other_provider), "Waiting times");
 

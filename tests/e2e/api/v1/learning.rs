@@ -124,31 +124,6 @@ async fn published_plan(
     (str_field(&publication, "id"), action)
 }
 
-/// Another alliance with one provider and its editor: the alliance's id and the editor.
-async fn another_alliance(app: &TestApp) -> (String, String, Actor) {
-    let boot = app
-        .bootstrap("Far Away PCREF Alliance", "lead@faraway.example")
-        .await;
-    let provider = app
-        .create_organisation(
-            &boot.admin,
-            &boot.alliance_id,
-            "Faraway Healthcare NHS Trust",
-            "provider",
-        )
-        .await;
-    let editor = app
-        .add_member(
-            &boot.admin,
-            &boot.alliance_id,
-            Some(&provider),
-            "fay.editor@faraway.example",
-            "provider_editor",
-        )
-        .await;
-    (boot.alliance_id, provider, editor)
-}
-
 async fn patch_item(
     app: &TestApp,
     who: &Actor,
@@ -472,7 +447,7 @@ async fn every_rule_answers_422_with_its_field(backend: Backend) {
         StatusCode::OK,
     )
     .await;
-    let (_, far_provider, far_editor) = another_alliance(app).await;
+    let (_, far_provider, far_editor) = app.another_alliance().await;
     let (far_publication, far_action) =
         published_plan(app, &far_editor, &far_provider, "named").await;
 
@@ -1001,7 +976,7 @@ async fn who_may_contribute_and_change(backend: Backend) {
     .await;
 
     // Somebody of another alliance learns nothing: 404 everywhere, like a random id.
-    let (far_alliance, _, far_editor) = another_alliance(app).await;
+    let (far_alliance, _, far_editor) = app.another_alliance().await;
     let far_item = contribute(app, &far_editor, &far_alliance, item_body("Far item")).await;
     let hidden = [
         (Method::GET, path.clone(), None),

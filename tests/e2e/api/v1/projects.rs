@@ -387,32 +387,6 @@ impl Fixture {
     }
 }
 
-/// Another alliance with one provider and its editor: the alliance's id, the provider and the
-/// editor.
-async fn another_alliance(app: &TestApp) -> (String, String, Actor) {
-    let boot = app
-        .bootstrap("Far Away PCREF Alliance", "lead@faraway.example")
-        .await;
-    let provider = app
-        .create_organisation(
-            &boot.admin,
-            &boot.alliance_id,
-            "Faraway Healthcare NHS Trust",
-            "provider",
-        )
-        .await;
-    let editor = app
-        .add_member(
-            &boot.admin,
-            &boot.alliance_id,
-            Some(&provider),
-            "fay.editor@faraway.example",
-            "provider_editor",
-        )
-        .await;
-    (boot.alliance_id, provider, editor)
-}
-
 // ---- proposing and reading ----------------------------------------------------------------
 
 /// A provider's editor proposes a project led by another provider: both take part from the
@@ -504,7 +478,7 @@ async fn a_provider_proposes_a_project(backend: Backend) {
     assert_eq!(participants_page["items"], project["participants"]);
 
     // Another alliance: the project reads like one that does not exist, and so does the list.
-    let (far_alliance, _, far_editor) = another_alliance(app).await;
+    let (far_alliance, _, far_editor) = app.another_alliance().await;
     let hidden = expect_problem(
         app.get(&project_path(&id), &far_editor.token).await,
         StatusCode::NOT_FOUND,
@@ -543,7 +517,7 @@ async fn a_provider_proposes_a_project(backend: Backend) {
 async fn who_may_propose_and_what_is_checked(backend: Backend) {
     let f = Fixture::new(backend).await;
     let (ws, app) = (&f.ws, f.app());
-    let (_, far_provider, far_editor) = another_alliance(app).await;
+    let (_, far_provider, far_editor) = app.another_alliance().await;
     let path = projects_path(&ws.alliance_id);
     let body = project_body(TITLE, &ws.provider, days(-10), days(200));
 
@@ -876,7 +850,7 @@ async fn a_project_links_the_library(backend: Backend) {
     );
 
     // Another alliance's learning item is not in this library.
-    let (far_alliance, _, far_editor) = another_alliance(app).await;
+    let (far_alliance, _, far_editor) = app.another_alliance().await;
     let far_learning = expect_status(
         app.post(
             &format!("/api/v1/alliances/{far_alliance}/learning"),
@@ -1051,7 +1025,7 @@ async fn a_projects_texts_are_redacted(backend: Backend) {
 async fn changing_a_project_needs_the_current_etag_and_the_lead(backend: Backend) {
     let f = Fixture::new(backend).await;
     let (ws, app) = (&f.ws, f.app());
-    let (_, _, far_editor) = another_alliance(app).await;
+    let (_, _, far_editor) = app.another_alliance().await;
     let (project, tag) = f.riverside_project(TITLE, 10).await;
     let id = str_field(&project, "id");
     let path = project_path(&id);
@@ -1200,7 +1174,7 @@ async fn changing_a_project_needs_the_current_etag_and_the_lead(backend: Backend
 async fn organisations_are_invited_and_accept_or_decline(backend: Backend) {
     let f = Fixture::new(backend).await;
     let (ws, app) = (&f.ws, f.app());
-    let (_, far_provider, far_editor) = another_alliance(app).await;
+    let (_, far_provider, far_editor) = app.another_alliance().await;
     let (project, _) = f.riverside_project(TITLE, 10).await;
     let id = str_field(&project, "id");
 
@@ -1625,7 +1599,7 @@ fn token_actor(token: &str) -> Actor {
 async fn who_may_post_updates_and_milestones(backend: Backend) {
     let f = Fixture::new(backend).await;
     let (ws, app) = (&f.ws, f.app());
-    let (_, _, far_editor) = another_alliance(app).await;
+    let (_, _, far_editor) = app.another_alliance().await;
     let id = f.riverside_project_with_vcse(TITLE, 20).await;
     invite_ok(app, &ws.admin, &id, &ws.other_provider).await;
     let update = || update_body("green", "Listening events booked.", None);
