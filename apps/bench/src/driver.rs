@@ -73,6 +73,11 @@ pub struct ScenarioResult {
     /// The highest VmRSS sampled every 50 ms during the scenario.
     pub server_peak_rss_mib: f64,
     pub ratio_to_floor: Option<f64>,
+    /// CPU time the server used per request over the measured window (user + system):
+    /// unlike requests per second, not skewed much by other work on the machine.
+    pub server_cpu_ms_per_request: f64,
+    /// The same for the bench's own client.
+    pub bench_cpu_ms_per_request: f64,
     /// The machine's 1-minute load average at the scenario's end (other work skews figures).
     pub load_average_1m: Option<f64>,
 }
@@ -97,6 +102,8 @@ impl ScenarioResult {
             server_peak_hwm_mib: 0.0,
             server_peak_rss_mib: 0.0,
             ratio_to_floor: None,
+            server_cpu_ms_per_request: 0.0,
+            bench_cpu_ms_per_request: 0.0,
             load_average_1m: None,
         }
     }
@@ -325,6 +332,23 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
+/// CPU time (user + system) a process has used, in milliseconds (Linux counts it in
+/// USER_HZ = 100 ticks a second).
+fn cpu_ms(pid: &str) -> f64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let after = text.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15, that is 12 and 13 after the name.
+    (ticks(11) + ticks(12)) as f64 * 10.0
+}
+
 /// Resets the process's peak RSS (VmHWM) to its current RSS; `false` when refused.
 fn reset_peak(pid: u32) -> bool {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
@@ -370,6 +394,10 @@ async fn run_scenario(
     let measure_from = started + Duration::from_secs_f64(args.warmup);
     let until = measure_from + Duration::from_secs_f64(args.duration);
     let tally = Arc::new(Mutex::new(Tally::default()));
+    let cpu_at_start = tokio::spawn(async move {
+        tokio::time::sleep_until(measure_from.into()).await;
+        (cpu_ms(&pid.to_string()), cpu_ms("self"))
+    });
     let mut workers = Vec::new();
     for w in 0..args.concurrency {
         let (ctx, tally, kind) = (ctx.clone(), tally.clone(), scenario.kind.clone());
@@ -432,6 +460,8 @@ async fn run_scenario(
         let _ = w.await;
     }
     let seconds = measure_from.elapsed().as_secs_f64();
+    let (server_cpu, bench_cpu) = (cpu_ms(&pid.to_string()), cpu_ms("self"));
+    let (server_cpu0, bench_cpu0) = cpu_at_start.await.unwrap_or((server_cpu, bench_cpu));
     done.store(true, Ordering::Relaxed);
     let _ = sampler.await;
     let hwm = proc_status_kib(pid, "VmHWM:").unwrap_or(0);
@@ -461,6 +491,8 @@ async fn run_scenario(
         server_peak_hwm_mib: mib(hwm),
         server_peak_rss_mib: mib(peak_rss.load(Ordering::Relaxed)),
         ratio_to_floor: None,
+        server_cpu_ms_per_request: (server_cpu - server_cpu0) / (requests.max(1) as f64),
+        bench_cpu_ms_per_request: (bench_cpu - bench_cpu0) / (requests.max(1) as f64),
         load_average_1m: load_average(),
     }
 }
@@ -801,7 +833,7 @@ fn print_result(r: &ScenarioResult) {
         return;
     }
     println!(
-        "  {:<24} {:>8} req {:>5} err {:>9.1} req/s  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  peak {:>6.1} MiB (RSS {:>6.1})  {:>5.1}% of floor  load {:.1}",
+        "  {:<24} {:>8} req {:>5} err {:>9.1} req/s  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  peak {:>6.1} MiB (RSS {:>6.1})  {:>5.1}% of floor  server CPU {:.3} ms/req  load {:.1}",
         r.name,
         r.requests,
         r.errors,
@@ -812,6 +844,7 @@ fn print_result(r: &ScenarioResult) {
         r.server_peak_hwm_mib,
         r.server_peak_rss_mib,
         r.ratio_to_floor.unwrap_or(0.0) * 100.0,
+        r.server_cpu_ms_per_request,
         r.load_average_1m.unwrap_or(0.0)
     );
     for s in &r.error_samples {

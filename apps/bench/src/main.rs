@@ -277,8 +277,9 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let raw = format!("sqlite://{}", dir.join("bench.db").display());
         let url = DatabaseUrl::parse(&raw).expect("url");
-        let scale = Scale::new(0.01);
-        let (manifest, backend) = generate_into(&url, &raw, true, 7, &scale).expect("generate");
+        let scale = Scale::new(0.02);
+        let (manifest, backend) =
+            generate_into(&url, &raw, true, 20261202, &scale).expect("generate");
         assert_eq!(backend, "sqlite");
         assert_eq!(manifest.rows["plans"], scale.plans as u64);
         assert_eq!(manifest.rows["actions"], scale.actions as u64);
@@ -315,7 +316,7 @@ mod tests {
             )
             .expect("the library reads back");
         }
-        let again = generate_into(&url, &raw, false, 7, &scale);
+        let again = generate_into(&url, &raw, false, 20261202, &scale);
         assert!(again.is_err(), "a database holding data is refused");
         std::fs::remove_dir_all(dir).ok();
     }
