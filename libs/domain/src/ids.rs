@@ -149,3 +149,11 @@ id_type!(
     /// A reporting period of an alliance (such as 2026-Q3).
     ReportingPeriodId
 );
+id_type!(
+    /// One issued version of a period's board report (frozen roll-up).
+    BoardReportId
+);
+id_type!(
+    /// A link that opens one issued board report without a token.
+    ShareLinkId
+);

@@ -16,6 +16,7 @@ mod publishing;
 mod records;
 mod reference;
 mod role;
+mod rollup;
 
 pub use api_clients::ApiClient;
 pub use feedback::{
@@ -25,10 +26,10 @@ pub use feedback::{
     MAX_FEEDBACK_TEXT, MAX_FEEDBACK_THEME,
 };
 pub use ids::{
-    AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, ClientTokenId, FeedbackItemId,
-    FeedbackResponseId, GoalId, InvitationId, LearningItemId, MembershipId, MilestoneId,
-    OrganisationId, PlanId, PriorityId, ProgressUpdateId, ProjectId, ProjectUpdateId,
-    PublicationId, PublicationSeriesId, ReportingPeriodId, TemplateId, UserId,
+    AccessTokenId, ActionId, AllianceId, ApiClientId, AuditEntryId, BoardReportId, ClientTokenId,
+    FeedbackItemId, FeedbackResponseId, GoalId, InvitationId, LearningItemId, MembershipId,
+    MilestoneId, OrganisationId, PlanId, PriorityId, ProgressUpdateId, ProjectId, ProjectUpdateId,
+    PublicationId, PublicationSeriesId, ReportingPeriodId, ShareLinkId, TemplateId, UserId,
 };
 pub use learning::{
     contributor_label, learning_text, learning_title, parse_categories, parse_competencies,
@@ -69,6 +70,13 @@ pub use reference::{
     PlanStatus, ProjectPhase, Rag, Scope,
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
+pub use rollup::{
+    ActionStatusCounts, BoardReport, CategoryCount, Coverage, CoverageCell, CoverageRow,
+    EthnicGroupCoverage, FeedbackRollup, FeedbackRow, HeadlineFigure, LearningRollup,
+    LearningShared, MilestoneInPeriod, MilestoneState, PeopleCount, PeriodRef, PhaseCount,
+    ProjectRollup, ProjectsRollup, ProviderProgress, ProviderRef, Rollup, TemplateAdopted,
+    ABOUT_THE_ALLIANCE, ANONYMOUS_PROVIDERS,
+};
 
 /// A rule a value broke, named by the field it came from so that the API can point at it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
