@@ -248,6 +248,9 @@ impl From<AppError> for ApiError {
             )),
             AppError::UnknownCode(why) => ApiError::NotFound(problem(StatusCode::NOT_FOUND, why)),
             AppError::Conflict(why) => ApiError::Conflict(problem(StatusCode::CONFLICT, why)),
+            // Only a share link is ever gone, and its endpoint answers 410 itself (see
+            // endpoints::reports); elsewhere it cannot happen, and "not found" is the closest.
+            AppError::Gone(why) => ApiError::NotFound(problem(StatusCode::NOT_FOUND, why)),
             AppError::PreconditionRequired => ApiError::PreconditionRequired(problem(
                 StatusCode::PRECONDITION_REQUIRED,
                 "send If-Match with the ETag from your last read, so that you never overwrite someone else's change unseen".into(),

@@ -28,6 +28,14 @@ impl Actor {
         }
     }
 
+    /// Someone opening a board report through a share link (nobody signed in).
+    pub fn share_link() -> Actor {
+        Actor {
+            user_id: None,
+            label: "share link".to_owned(),
+        }
+    }
+
     /// The operator at the server's command line.
     pub fn command_line() -> Actor {
         Actor {

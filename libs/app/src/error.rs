@@ -52,6 +52,9 @@ pub enum AppError {
     UnknownCode(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Existed, but can no longer be used (a revoked or expired share link): why, in words.
+    #[error("gone: {0}")]
+    Gone(String),
     /// An update arrived without `If-Match`.
     #[error("this update needs an If-Match header")]
     PreconditionRequired,

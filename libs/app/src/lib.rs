@@ -20,6 +20,8 @@ mod plan_stages;
 mod plans;
 mod projects;
 mod publishing;
+mod reports;
+pub mod rollup;
 mod template_sharing;
 mod withheld_terms;
 
@@ -48,6 +50,7 @@ pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, Workspace
 pub use plans::{NewPlanRequest, NewTemplateRequest};
 pub use projects::{today, NewProjectRequest, Redacted};
 pub use publishing::{PublishPreview, PublishRequest};
+pub use reports::{CreatedShareLink, DEFAULT_SHARE_LINK_DAYS, MAX_SHARE_LINK_DAYS};
 pub use template_sharing::SharedTemplate;
 pub use withheld_terms::{
     clean_withheld_terms, WithheldTerms, MAX_TERM_CHARS, MAX_WITHHELD_TERMS, MIN_TERM_CHARS,
@@ -86,11 +89,17 @@ impl Default for AppSettings {
 pub struct App {
     db: Db,
     settings: AppSettings,
+    /// Immutable things the reporting use cases keep between requests.
+    reports: std::sync::Arc<reports::ReportCaches>,
 }
 
 impl App {
     pub fn new(db: Db, settings: AppSettings) -> App {
-        App { db, settings }
+        App {
+            db,
+            settings,
+            reports: Default::default(),
+        }
     }
 
     pub fn db(&self) -> &Db {

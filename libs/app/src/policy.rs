@@ -59,6 +59,24 @@ pub fn manage_periods(p: &Principal, alliance: AllianceId) -> Result<(), AppErro
     )
 }
 
+/// Alliance admins issue board reports from a period.
+pub fn issue_reports(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_alliance(p, alliance)?;
+    require(
+        p.is_alliance_admin(alliance),
+        "only the alliance admin issues board reports",
+    )
+}
+
+/// Alliance admins create and revoke the links that open a board report without a token.
+pub fn share_reports(p: &Principal, alliance: AllianceId) -> Result<(), AppError> {
+    read_alliance(p, alliance)?;
+    require(
+        p.is_alliance_admin(alliance),
+        "only the alliance admin shares board reports",
+    )
+}
+
 /// Any member of the alliance reads an organisation's profile.
 pub fn read_organisation(p: &Principal, org: &Organisation) -> Result<(), AppError> {
     if p.is_member_of_alliance(org.alliance_id) {

@@ -25,6 +25,8 @@ pub enum SecretKind {
     ClientId,
     /// An access token issued to an API client by `/oauth/token`.
     ClientAccessToken,
+    /// The token of a link that opens one board report without signing in.
+    ShareLink,
 }
 
 impl SecretKind {
@@ -35,6 +37,7 @@ impl SecretKind {
             SecretKind::ClientSecret => "pcref_cs_",
             SecretKind::ClientId => "pcref_client_",
             SecretKind::ClientAccessToken => "pcref_at_",
+            SecretKind::ShareLink => "pcref_share_",
         }
     }
 }

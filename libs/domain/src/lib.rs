@@ -71,11 +71,12 @@ pub use reference::{
 };
 pub use role::{MembershipStatus, OrganisationKind, Role, RoleScope};
 pub use rollup::{
-    ActionStatusCounts, BoardReport, CategoryCount, Coverage, CoverageCell, CoverageRow,
-    EthnicGroupCoverage, FeedbackRollup, FeedbackRow, HeadlineFigure, LearningRollup,
-    LearningShared, MilestoneInPeriod, MilestoneState, PeopleCount, PeriodRef, PhaseCount,
-    ProjectRollup, ProjectsRollup, ProviderProgress, ProviderRef, Rollup, TemplateAdopted,
-    ABOUT_THE_ALLIANCE, ANONYMOUS_PROVIDERS,
+    rollup_as_of, ActionStatusCounts, BoardReport, CategoryCount, Coverage, CoverageCell,
+    CoverageRow, EthnicGroupCoverage, FeedbackFacts, FeedbackRollup, FeedbackRow, HeadlineFigure,
+    LearningFacts, LearningRollup, LearningShared, MilestoneInPeriod, MilestoneState, PeopleCount,
+    PeriodRef, PhaseCount, ProjectFacts, ProjectRollup, ProjectsRollup, ProviderProgress,
+    ProviderRef, PublishedVersion, Rollup, RollupSources, TemplateAdopted, ABOUT_THE_ALLIANCE,
+    ANONYMOUS_PROVIDERS,
 };
 
 /// A rule a value broke, named by the field it came from so that the API can point at it.

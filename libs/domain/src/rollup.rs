@@ -275,3 +275,76 @@ pub struct BoardReport {
     pub issued_by_name: String,
     pub rollup: Rollup,
 }
+
+// ---- what a roll-up is computed from (read by the store, computed by the app) --------------
+
+/// The day a roll-up is taken for: the period's end, or `today` while the period runs.
+pub fn rollup_as_of(period_ends_on: NaiveDate, today: NaiveDate) -> NaiveDate {
+    period_ends_on.min(today)
+}
+
+/// A published version of a plan, without its document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedVersion {
+    pub publication_id: crate::PublicationId,
+    pub series_id: crate::PublicationSeriesId,
+    pub version: u32,
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    pub anonymous: bool,
+    pub published_on: NaiveDate,
+}
+
+/// A feedback item's way through the loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackFacts {
+    pub about: Option<OrganisationId>,
+    pub received_on: NaiveDate,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A joint project with its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectFacts {
+    pub id: ProjectId,
+    pub title: String,
+    pub lead_organisation: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// Oldest first.
+    pub phases: Vec<(crate::ProjectPhase, NaiveDate)>,
+    /// Oldest first (by the day reported on, then when written).
+    pub updates: Vec<(NaiveDate, crate::Rag)>,
+    /// (title, due on, done on), by due date.
+    pub milestones: Vec<(String, NaiveDate, Option<NaiveDate>)>,
+}
+
+/// A learning item shared with the alliance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LearningFacts {
+    pub title: String,
+    pub shared_by: String,
+    pub shared_on: NaiveDate,
+    pub categories: Vec<crate::LearningCategory>,
+}
+
+/// Everything a roll-up is computed from, but the published documents (cached separately:
+/// a published version never changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupSources {
+    pub alliance_id: AllianceId,
+    pub alliance_name: String,
+    pub reporting_cycle_days: u32,
+    pub period: PeriodRef,
+    pub as_of: NaiveDate,
+    /// The latest version of each series as of the day, not withdrawn by then.
+    pub plans: Vec<PublishedVersion>,
+    /// The alliance's providers, by name.
+    pub providers: Vec<(OrganisationId, String)>,
+    pub projects: Vec<ProjectFacts>,
+    pub feedback: Vec<FeedbackFacts>,
+    pub learning: Vec<LearningFacts>,
+    pub adoptions: Vec<TemplateAdopted>,
+}

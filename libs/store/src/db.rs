@@ -348,6 +348,33 @@ impl Db {
     }
 }
 
+/// Runs `f` in one read transaction, so that every query it makes sees the same moment (on
+/// SQLite a deferred transaction reads one snapshot of the WAL). Rolled back at the end: it
+/// writes nothing.
+pub fn read_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let begun = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction(c),
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        ),
+    };
+    begun.map_err(StoreError::from)?;
+    let result = f(conn);
+    if let Err(rollback) =
+        <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+    {
+        tracing::error!(%rollback, "rollback of a read transaction failed");
+    }
+    result
+}
+
 /// Runs `f` in a transaction that takes the write lock up front. On SQLite a deferred
 /// transaction that reads and then writes fails with "database is locked" when another
 /// writer got there first; `BEGIN IMMEDIATE` waits for the lock (busy_timeout) instead.

@@ -21,12 +21,15 @@ pub mod periods;
 pub mod plans;
 pub mod projects;
 pub mod publications;
+pub mod reports;
+pub mod rollup;
 pub mod templates;
 pub mod tokens;
 pub mod users;
 
 pub use db::{
-    migration_names, write_transaction, Backend, DatabaseUrl, Db, DbConnection, DbSettings,
+    migration_names, read_transaction, write_transaction, Backend, DatabaseUrl, Db, DbConnection,
+    DbSettings,
 };
 pub use error::StoreError;
 

@@ -456,6 +456,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    board_reports (id) {
+        id -> Text,
+        alliance_id -> Text,
+        period_id -> Text,
+        version -> Integer,
+        content -> Text,
+        issued_by -> Nullable<Text>,
+        issued_by_name -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_share_links (id) {
+        id -> Text,
+        report_id -> Text,
+        alliance_id -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(organisations -> alliances (alliance_id));
 diesel::joinable!(client_tokens -> api_clients (client_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
@@ -473,6 +499,8 @@ diesel::joinable!(learning_items -> organisations (organisation_id));
 diesel::joinable!(feedback_responses -> feedback_items (feedback_id));
 diesel::joinable!(projects -> organisations (lead_organisation_id));
 diesel::joinable!(reporting_periods -> alliances (alliance_id));
+diesel::joinable!(board_reports -> reporting_periods (period_id));
+diesel::joinable!(report_share_links -> board_reports (report_id));
 diesel::joinable!(project_aims -> projects (project_id));
 diesel::joinable!(project_participants -> projects (project_id));
 diesel::joinable!(project_participants -> organisations (organisation_id));
@@ -519,4 +547,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_publications,
     project_learning_items,
     reporting_periods,
+    board_reports,
+    report_share_links,
 );
