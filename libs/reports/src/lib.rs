@@ -10,6 +10,7 @@
 //! The exports stay inside the provider's private workspace: they include the leads' names.
 //! Everything is built in memory; nothing here touches the file system or the network.
 
+mod common;
 mod plan_export;
 
 use pcref_domain::PlanDocument;
