@@ -42,6 +42,12 @@ pub(crate) fn csv_writer() -> csv::Writer<Vec<u8>> {
 pub(crate) enum Cell {
     Text(String),
     Date(NaiveDate),
+    /// A number, written as a number in Excel's general format ("3", "-2", "2.5").
+    Number(f64),
+    /// A number shown to one decimal place, written as a number.
+    Decimal(f64),
+    /// Nothing.
+    Blank,
 }
 
 impl From<String> for Cell {
@@ -53,6 +59,12 @@ impl From<String> for Cell {
 impl From<&str> for Cell {
     fn from(s: &str) -> Self {
         Cell::Text(s.to_owned())
+    }
+}
+
+impl From<u32> for Cell {
+    fn from(n: u32) -> Self {
+        Cell::Number(f64::from(n))
     }
 }
 
@@ -77,6 +89,10 @@ pub(crate) struct Formats {
     pub(crate) text: Format,
     pub(crate) wrapped: Format,
     pub(crate) date: Format,
+    pub(crate) number: Format,
+    pub(crate) decimal: Format,
+    /// A note under a table: italic, wrapped.
+    pub(crate) note: Format,
 }
 
 impl Formats {
@@ -92,6 +108,9 @@ impl Formats {
             label: body.clone().set_bold(),
             text: body.clone(),
             wrapped: body.clone().set_text_wrap(),
+            number: body.clone(),
+            decimal: body.clone().set_num_format("0.0"),
+            note: body.clone().set_italic(),
             date: body
                 .set_num_format(EXCEL_DATE_FORMAT)
                 .set_align(FormatAlign::Left),
@@ -131,6 +150,7 @@ pub(crate) fn write_cell(
     formats: &Formats,
 ) -> Result<(), ReportError> {
     match cell {
+        Cell::Blank => {}
         Cell::Text(s) if s.is_empty() => {}
         Cell::Text(s) => {
             ws.write_string_with_format(row, col, s, text_format)?;
@@ -143,6 +163,12 @@ pub(crate) fn write_cell(
                 ws.write_string_with_format(row, col, d.format(UK_DATE).to_string(), text_format)?;
             }
         },
+        Cell::Number(x) => {
+            ws.write_number_with_format(row, col, *x, &formats.number)?;
+        }
+        Cell::Decimal(x) => {
+            ws.write_number_with_format(row, col, *x, &formats.decimal)?;
+        }
     }
     Ok(())
 }
