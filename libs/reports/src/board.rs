@@ -675,14 +675,22 @@ fn key_messages(r: &Rollup) -> Vec<Message> {
             .and_then(|h| h.value)
             .map(|p| format!(" ({}%)", one_decimal(p)))
             .unwrap_or_default();
-        out.push(Message {
-            lead: "Progress",
-            text: format!(
+        let text = if total == dropped {
+            format!(
+                "{} published, with no action under way or complete yet.",
+                plural(plans, "plan", "plans")
+            )
+        } else {
+            format!(
                 "{} across {} published: {complete} of the {} not dropped are complete{share}.",
                 plural(total, "action", "actions"),
                 plural(plans, "plan", "plans"),
-                total.saturating_sub(dropped)
-            ),
+                total - dropped
+            )
+        };
+        out.push(Message {
+            lead: "Progress",
+            text,
         });
     }
 

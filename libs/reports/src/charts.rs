@@ -58,6 +58,72 @@ pub(crate) fn fit(label: &str, max_chars: usize) -> String {
     format!("{}\u{2026}", kept.trim_end())
 }
 
+/// A label broken into at most `max_lines` lines of at most `max_chars` characters, at spaces;
+/// what does not fit is cut with an ellipsis.
+pub(crate) fn wrap(label: &str, max_chars: usize, max_lines: usize) -> Vec<String> {
+    if max_lines <= 1 {
+        return vec![fit(label, max_chars)];
+    }
+    let words: Vec<&str> = label.split_whitespace().collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
+        let len = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if current.is_empty() || len <= max_chars {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+            i += 1;
+        } else {
+            lines.push(std::mem::take(&mut current));
+            if lines.len() + 1 >= max_lines {
+                break;
+            }
+        }
+    }
+    let rest = words[i..].join(" ");
+    if !rest.is_empty() {
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&rest);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines.into_iter().map(|l| fit(&l, max_chars)).collect()
+}
+
+/// One line of a label, with its baseline.
+#[derive(Debug, Serialize)]
+pub(crate) struct LabelLine {
+    pub y: f64,
+    pub text: String,
+}
+
+/// The lines of a label centred vertically on `centre`.
+fn label_lines(lines: Vec<String>, centre: f64, font_size: f64) -> Vec<LabelLine> {
+    let line_height = font_size * 1.2;
+    let n = lines.len().max(1) as f64;
+    let first = centre - (n - 1.0) * line_height / 2.0 + font_size * 0.35;
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| LabelLine {
+            y: r1(first + i as f64 * line_height),
+            text,
+        })
+        .collect()
+}
+
+/// The height of a row whose label has `lines` lines: at least `min`.
+fn row_height_for(lines: usize, min: f64, font_size: f64) -> f64 {
+    min.max(lines as f64 * font_size * 1.2 + 6.0)
+}
+
 fn chars_fitting(width: f64, font_size: f64) -> usize {
     // Widths are small positive numbers: the cast cannot overflow.
     (width / (font_size * CHAR_WIDTH)).floor().max(1.0) as usize
@@ -112,9 +178,11 @@ pub(crate) struct Segment {
 
 #[derive(Debug, Serialize)]
 pub(crate) struct BarRow {
+    /// The top of the bar.
     pub y: f64,
+    /// The baseline of the numbers written in and after the bar.
     pub text_y: f64,
-    pub label: String,
+    pub label: Vec<LabelLine>,
     pub full_label: String,
     pub total: u32,
     pub total_x: f64,
@@ -141,7 +209,8 @@ pub(crate) fn status_bars(providers: &[ProviderProgress], compact: bool) -> Stat
     } else {
         (11.0, 24.0, 16.0)
     };
-    let label_width = 200.0;
+    let label_width = 210.0;
+    let label_chars = chars_fitting(label_width, font_size);
     let bar_left = label_width + 8.0;
     // Room for the total at the end of the longest bar.
     let bar_width = WIDTH - bar_left - 44.0;
@@ -161,8 +230,13 @@ pub(crate) fn status_bars(providers: &[ProviderProgress], compact: bool) -> Stat
 
     let mut rows = Vec::new();
     let mut desc_rows = Vec::new();
-    for (i, p) in providers.iter().enumerate() {
-        let y = rows_top + f(u32::try_from(i).unwrap_or(u32::MAX)) * row_height;
+    let mut top = rows_top;
+    for p in providers {
+        let lines = wrap(&p.provider.label, label_chars, 2);
+        let height = row_height_for(lines.len(), row_height, font_size);
+        let centre = top + height / 2.0;
+        let y = centre - bar_height / 2.0;
+        top += height;
         let counts = status_counts(&p.actions);
         let mut x = bar_left;
         let mut segments = Vec::new();
@@ -195,8 +269,8 @@ pub(crate) fn status_bars(providers: &[ProviderProgress], compact: bool) -> Stat
         let total = p.actions.total;
         rows.push(BarRow {
             y: r1(y),
-            text_y: r1(y + bar_height / 2.0 + font_size * 0.35),
-            label: fit(&p.provider.label, chars_fitting(label_width, font_size)),
+            text_y: r1(centre + font_size * 0.35),
+            label: label_lines(lines, centre, font_size),
             full_label: p.provider.label.clone(),
             total,
             total_x: r1(x + 5.0),
@@ -213,8 +287,11 @@ pub(crate) fn status_bars(providers: &[ProviderProgress], compact: bool) -> Stat
             )
         });
     }
-    let n = f(u32::try_from(providers.len()).unwrap_or(u32::MAX));
-    let height = rows_top + n * row_height + 2.0;
+    let height = if providers.is_empty() {
+        rows_top + row_height
+    } else {
+        top + 2.0
+    };
     let desc = if providers.is_empty() {
         "No provider had published a plan, so there are no actions to show.".to_owned()
     } else {
@@ -252,8 +329,9 @@ pub(crate) struct HeatCell {
 #[derive(Debug, Serialize)]
 pub(crate) struct HeatRow {
     pub y: f64,
+    pub height: f64,
     pub text_y: f64,
-    pub label: String,
+    pub label: Vec<LabelLine>,
     pub full_label: String,
     pub total: bool,
     pub cells: Vec<HeatCell>,
@@ -270,7 +348,6 @@ pub(crate) struct Heatmap {
     pub width: f64,
     pub height: f64,
     pub cell_width: f64,
-    pub cell_height: f64,
     pub label_x: f64,
     pub header_y: f64,
     pub fill: &'static str,
@@ -300,8 +377,9 @@ pub(crate) fn heatmap(rows: &[CoverageRow]) -> Heatmap {
     let label_width = 190.0;
     let cell_width = 52.0;
     let cell_height = 24.0;
-    // Column headings are written at 45°: the longest needs about 120 units of height.
-    let header_height = 128.0;
+    // Column headings are written at 45°: the longest ("Staff knowledge and awareness") needs
+    // about 140 units of height in a wide font.
+    let header_height = 150.0;
     let grid_left = label_width + 8.0;
 
     let columns: Vec<HeatColumn> = Competency::ALL
@@ -347,7 +425,7 @@ pub(crate) fn heatmap(rows: &[CoverageRow]) -> Heatmap {
             false,
             (grid_left, cell_width, cell_height, font_size, label_chars),
         ));
-        y += cell_height;
+        y += out_rows.last().map_or(cell_height, |r: &HeatRow| r.height);
     }
     if !rows.is_empty() {
         let total_max = totals.iter().copied().max().unwrap_or(0);
@@ -394,7 +472,6 @@ pub(crate) fn heatmap(rows: &[CoverageRow]) -> Heatmap {
         width: WIDTH,
         height: r1(y + 4.0),
         cell_width,
-        cell_height,
         label_x: label_width,
         header_y: header_height - 6.0,
         fill: palette::SKY_BLUE,
@@ -412,6 +489,8 @@ fn heat_row(
     total: bool,
     (grid_left, cell_width, cell_height, font_size, label_chars): (f64, f64, f64, f64, usize),
 ) -> HeatRow {
+    let lines = wrap(label, label_chars, 2);
+    let height = row_height_for(lines.len(), cell_height, font_size);
     let cells = values
         .iter()
         .zip(Competency::ALL)
@@ -438,8 +517,9 @@ fn heat_row(
         .collect();
     HeatRow {
         y: r1(y),
-        text_y: r1(y + cell_height / 2.0 + font_size * 0.35),
-        label: fit(label, label_chars),
+        height: r1(height),
+        text_y: r1(y + height / 2.0 + font_size * 0.35),
+        label: label_lines(lines, y + height / 2.0, font_size),
         full_label: label.to_owned(),
         total,
         cells,
@@ -462,7 +542,7 @@ pub(crate) struct Marker {
 pub(crate) struct TimelineRow {
     pub y: f64,
     pub text_y: f64,
-    pub label: String,
+    pub label: Vec<LabelLine>,
     pub full_label: String,
     pub marker: Marker,
     /// "Done 2 Sep", "Overdue: due 30 Jun", "Due 14 Sep".
@@ -555,8 +635,9 @@ pub(crate) fn timeline(
     let font_size = 11.0;
     let label_width = 220.0;
     let plot_left = label_width + 14.0;
-    let plot_right = 530.0;
-    let note_x = plot_right + 16.0;
+    let plot_right = 490.0;
+    // The notes ("Overdue: due 15 Jun 2026") are written at 10 units, right of the plot.
+    let note_x = plot_right + 12.0;
     let legend_y = 10.0;
     let axis_y = 40.0;
     let row_height = 20.0;
@@ -654,7 +735,9 @@ pub(crate) fn timeline(
                 }
                 MilestoneState::Due => (m.due_on, format!("Due {}", short_date(m.due_on))),
             };
-            let cy = y + row_height / 2.0;
+            let lines = wrap(&m.title, label_chars.saturating_sub(2), 2);
+            let height = row_height_for(lines.len(), row_height, font_size);
+            let cy = y + height / 2.0;
             let summary = format!("{} ({}, {})", m.title, project.title, note.to_lowercase());
             match m.state {
                 MilestoneState::Done => done.push(summary),
@@ -664,12 +747,12 @@ pub(crate) fn timeline(
             rows.push(TimelineRow {
                 y: r1(y),
                 text_y: r1(cy + font_size * 0.35),
-                label: fit(&m.title, label_chars.saturating_sub(2)),
+                label: label_lines(lines, cy, font_size),
                 full_label: format!("{}: {}", project.title, m.title),
                 marker: marker(m.state, x_of(date), cy),
                 note,
             });
-            y += row_height;
+            y += height;
         }
         groups.push(TimelineGroup {
             text_y: r1(title_y),
@@ -701,9 +784,11 @@ pub(crate) fn timeline(
         parts.join(" ")
     };
 
+    // Room under the grid for the "as of" label.
+    let bottom = y.max(axis_y + 30.0) + if as_of_tick.is_some() { 18.0 } else { 4.0 };
     Timeline {
         width: WIDTH,
-        height: r1(y.max(axis_y + 30.0) + 4.0),
+        height: r1(bottom),
         plot_left,
         plot_right,
         note_x,
@@ -833,6 +918,22 @@ mod tests {
         assert_eq!(fit("Short", 10), "Short");
         assert_eq!(fit("A rather long label", 10), "A rather\u{2026}");
         assert_eq!(fit("Ünïcödé ünïcödé", 8), "Ünïcödé\u{2026}");
+    }
+
+    #[test]
+    fn long_labels_wrap_at_spaces_onto_two_lines() {
+        assert_eq!(wrap("Short", 10, 2), ["Short"]);
+        assert_eq!(
+            wrap("Coastal and Fells NHS Foundation Trust", 30, 2),
+            ["Coastal and Fells NHS", "Foundation Trust"]
+        );
+        assert_eq!(
+            wrap("one two three four five six", 9, 2),
+            ["one two", "three fo\u{2026}"]
+        );
+        assert_eq!(wrap("Intersectionality", 8, 2), ["Interse\u{2026}"]);
+        assert_eq!(wrap("a b", 10, 1), ["a b"]);
+        assert_eq!(wrap("", 10, 2), Vec::<String>::new());
     }
 
     #[test]

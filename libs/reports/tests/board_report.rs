@@ -366,6 +366,10 @@ fn download_links_show_only_when_given() {
     assert!(html.contains("href=\"/api/v1/reports/r1/rollup.csv\""));
     assert!(html.contains("href=\"/api/v1/reports/r1/rollup.xlsx\""));
     assert!(html.contains("href=\"/api/v1/reports/r1/ceo-brief.html\""));
+    assert!(
+        !html.contains("href=\"/api/v1/reports/r1/board.html\""),
+        "no link to itself"
+    );
     let none = board_html(&sample_report(), &ReportLinks::default()).expect("board");
     assert!(!none.contains("<nav class=\"links\""));
     assert!(!none.contains("href="));
@@ -405,6 +409,14 @@ fn ceo_brief_gives_headline_figures_key_messages_and_one_chart() {
     assert_eq!(attr(svgs[0], "data-chart"), Some("status-bars"));
     assert!(html.contains("<li class=\"figure-actions\">"));
     assert!(html.contains("up 8"));
+    assert!(
+        html.contains("href=\"/api/v1/reports/r1/board.html\""),
+        "links to the board paper"
+    );
+    assert!(
+        !html.contains("href=\"/api/v1/reports/r1/ceo-brief.html\""),
+        "not to itself"
+    );
 
     let messages = between(&html, "<ol class=\"messages\">", "</ol>");
     let count = messages.matches("<li>").count();
