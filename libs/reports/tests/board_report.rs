@@ -846,12 +846,25 @@ fn file_names_are_safe_slugs_of_period_and_version() {
     );
 }
 
-/// Writes the sample board paper (and CEO brief) to the paths in `PCREF_BOARD_SAMPLE` (and
-/// `PCREF_CEO_SAMPLE`) when set, to look at in a browser.
+/// Writes the sample board paper to the path in `PCREF_BOARD_SAMPLE` when set, to look at in
+/// a browser, with the CSV and the workbook beside it (same name, `.csv` and `.xlsx`); and the
+/// CEO brief to the path in `PCREF_CEO_SAMPLE` when set.
 #[test]
 fn writes_the_sample_when_asked() {
     if let Ok(path) = std::env::var("PCREF_BOARD_SAMPLE") {
         std::fs::write(&path, board()).expect("write the board paper");
+        let path = std::path::Path::new(&path);
+        let report = sample_report();
+        std::fs::write(
+            path.with_extension("csv"),
+            rollup_csv(&report).expect("csv"),
+        )
+        .expect("write the CSV");
+        std::fs::write(
+            path.with_extension("xlsx"),
+            rollup_xlsx(&report).expect("xlsx"),
+        )
+        .expect("write the workbook");
     }
     if let Ok(path) = std::env::var("PCREF_CEO_SAMPLE") {
         std::fs::write(&path, ceo()).expect("write the CEO brief");
