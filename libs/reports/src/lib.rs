@@ -1,5 +1,7 @@
-//! Exports of an action plan, for people to open in a spreadsheet program.
+//! Exports of an action plan, for people to open in a spreadsheet program, and renderings of
+//! an issued board report.
 //!
+//! Action plans:
 //! - [`plan_xlsx`]: an Excel workbook laid out like the PCREF action-planning tool: a summary
 //!   sheet, then one sheet per stage (priority areas, goals, the implementation table,
 //!   monitoring).
@@ -8,13 +10,32 @@
 //! - [`plan_file_name`]: a safe download name for either.
 //!
 //! The exports stay inside the provider's private workspace: they include the leads' names.
+//!
+//! Board reports (the frozen roll-up of a reporting period, [`pcref_domain::BoardReport`]):
+//! - [`board_html`]: the board paper, one self-contained HTML page with inline SVG charts,
+//!   ready to print on A4;
+//! - [`ceo_brief_html`]: the CEO forum's one-page brief;
+//! - [`rollup_csv`]: every figure as one tidy CSV (`section,row,measure,value`);
+//! - [`rollup_xlsx`]: the same figures as an Excel workbook, one sheet per section;
+//! - [`report_file_name`]: a safe download name for any of them.
+//!
+//! Counts about people (feedback) are only ever written as shown after disclosure control:
+//! never a difference, share or other figure computed from them.
+//!
 //! Everything is built in memory; nothing here touches the file system or the network.
 
+mod board;
+mod charts;
+mod common;
+mod figures;
 mod plan_export;
+mod rollup_export;
 
 use pcref_domain::PlanDocument;
 
+pub use board::{board_html, ceo_brief_html, report_file_name, ReportLinks};
 pub use plan_export::{plan_csv, plan_xlsx, IMPLEMENTATION_COLUMNS};
+pub use rollup_export::{rollup_csv, rollup_xlsx};
 
 /// Why an export could not be produced. The underlying library errors are kept as text so that
 /// callers need not depend on those libraries.
@@ -26,6 +47,9 @@ pub enum ReportError {
     /// Writing the CSV failed.
     #[error("could not write the CSV: {0}")]
     Csv(String),
+    /// Rendering an HTML template failed.
+    #[error("could not render the page: {0}")]
+    Template(String),
     /// Reading or writing bytes failed.
     #[error("input/output error while exporting: {0}")]
     Io(String),
@@ -40,6 +64,12 @@ impl From<rust_xlsxwriter::XlsxError> for ReportError {
 impl From<csv::Error> for ReportError {
     fn from(e: csv::Error) -> Self {
         ReportError::Csv(e.to_string())
+    }
+}
+
+impl From<minijinja::Error> for ReportError {
+    fn from(e: minijinja::Error) -> Self {
+        ReportError::Template(format!("{e:#}"))
     }
 }
 

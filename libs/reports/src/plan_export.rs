@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use pcref_domain::{ActionId, ActionView, PlanDocument, Priority, PriorityId};
-use rust_xlsxwriter::{
-    ColNum, Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, RowNum,
-    Workbook, Worksheet,
-};
+use rust_xlsxwriter::{DocProperties, Workbook};
 
+use crate::common::{
+    add_table, col, csv_writer, defuse, excel_date, row_num, write_cell, Cell, Column, Formats,
+    ISO_DATE, UK_DATE,
+};
 use crate::ReportError;
 
 /// Column headings of the implementation table, in order: the PCREF action-planning tool's
@@ -35,16 +36,8 @@ const SHEET_GOALS: &str = "2 Goals";
 const SHEET_IMPLEMENTATION: &str = "3 Implementation";
 const SHEET_MONITORING: &str = "4 Monitoring";
 
-/// How dates read in the workbook (as a number format, and as text where a date is part of a
-/// longer text).
-const EXCEL_DATE_FORMAT: &str = "dd/mm/yyyy";
-const UK_DATE: &str = "%d/%m/%Y";
-const ISO_DATE: &str = "%Y-%m-%d";
-
 /// Between the two dates of a range.
 const RANGE_DASH: &str = "\u{2013}";
-
-const UTF8_BOM: &[u8] = "\u{FEFF}".as_bytes();
 
 // ---- shared row building ------------------------------------------------------------------
 
@@ -103,148 +96,6 @@ fn priorities_by_id(doc: &PlanDocument) -> HashMap<PriorityId, &Priority> {
 }
 
 // ---- the workbook -------------------------------------------------------------------------
-
-/// One cell of a table.
-enum Cell {
-    Text(String),
-    Date(NaiveDate),
-}
-
-impl From<String> for Cell {
-    fn from(s: String) -> Self {
-        Cell::Text(s)
-    }
-}
-
-impl From<&str> for Cell {
-    fn from(s: &str) -> Self {
-        Cell::Text(s.to_owned())
-    }
-}
-
-/// A column of a table: its heading, width (in characters) and whether long text wraps.
-struct Column {
-    heading: &'static str,
-    width: f64,
-    wrap: bool,
-}
-
-const fn col(heading: &'static str, width: f64, wrap: bool) -> Column {
-    Column {
-        heading,
-        width,
-        wrap,
-    }
-}
-
-struct Formats {
-    heading: Format,
-    label: Format,
-    text: Format,
-    wrapped: Format,
-    date: Format,
-}
-
-impl Formats {
-    fn new() -> Formats {
-        let body = Format::new().set_align(FormatAlign::Top);
-        Formats {
-            heading: Format::new()
-                .set_bold()
-                .set_text_wrap()
-                .set_align(FormatAlign::Top)
-                .set_background_color(Color::RGB(0x00D9_E1F2))
-                .set_border_bottom(FormatBorder::Thin),
-            label: body.clone().set_bold(),
-            text: body.clone(),
-            wrapped: body.clone().set_text_wrap(),
-            date: body
-                .set_num_format(EXCEL_DATE_FORMAT)
-                .set_align(FormatAlign::Left),
-        }
-    }
-}
-
-fn row_num(index: usize) -> Result<RowNum, ReportError> {
-    RowNum::try_from(index)
-        .map_err(|_| ReportError::Xlsx(format!("too many rows for a worksheet ({index})")))
-}
-
-fn col_num(index: usize) -> Result<ColNum, ReportError> {
-    ColNum::try_from(index)
-        .map_err(|_| ReportError::Xlsx(format!("too many columns for a worksheet ({index})")))
-}
-
-/// A date as Excel stores it, if Excel can (years 1900 to 9999).
-fn excel_date(date: NaiveDate) -> Option<ExcelDateTime> {
-    if date.year() < 1900 {
-        return None;
-    }
-    let year = u16::try_from(date.year()).ok()?;
-    let month = u8::try_from(date.month()).ok()?;
-    let day = u8::try_from(date.day()).ok()?;
-    ExcelDateTime::from_ymd(year, month, day).ok()
-}
-
-/// Writes one cell. Text is always written as a string, never as a formula, so a value
-/// starting with "=" stays text. A date Excel cannot hold is written as text.
-fn write_cell(
-    ws: &mut Worksheet,
-    row: RowNum,
-    col: ColNum,
-    cell: &Cell,
-    text_format: &Format,
-    formats: &Formats,
-) -> Result<(), ReportError> {
-    match cell {
-        Cell::Text(s) if s.is_empty() => {}
-        Cell::Text(s) => {
-            ws.write_string_with_format(row, col, s, text_format)?;
-        }
-        Cell::Date(d) => match excel_date(*d) {
-            Some(x) => {
-                ws.write_datetime_with_format(row, col, &x, &formats.date)?;
-            }
-            None => {
-                ws.write_string_with_format(row, col, d.format(UK_DATE).to_string(), text_format)?;
-            }
-        },
-    }
-    Ok(())
-}
-
-/// A sheet holding one table: bold headings in a frozen first row with an autofilter, then
-/// one row per record.
-fn add_table(
-    workbook: &mut Workbook,
-    name: &str,
-    columns: &[Column],
-    rows: &[Vec<Cell>],
-    formats: &Formats,
-) -> Result<(), ReportError> {
-    let ws = workbook.add_worksheet();
-    ws.set_name(name)?;
-    for (c, column) in columns.iter().enumerate() {
-        let c = col_num(c)?;
-        ws.set_column_width(c, column.width)?;
-        ws.write_string_with_format(0, c, column.heading, &formats.heading)?;
-    }
-    for (r, cells) in rows.iter().enumerate() {
-        let r = row_num(r + 1)?;
-        for (c, (cell, column)) in cells.iter().zip(columns).enumerate() {
-            let format = if column.wrap {
-                &formats.wrapped
-            } else {
-                &formats.text
-            };
-            write_cell(ws, r, col_num(c)?, cell, format, formats)?;
-        }
-    }
-    ws.set_freeze_panes(1, 0)?;
-    let last_col = col_num(columns.len().saturating_sub(1))?;
-    ws.autofilter(0, 0, row_num(rows.len())?, last_col)?;
-    Ok(())
-}
 
 /// The "Plan" sheet: labels in column A, values in column B.
 fn add_summary(
@@ -457,25 +308,11 @@ pub fn plan_xlsx(doc: &PlanDocument) -> Result<Vec<u8>, ReportError> {
     Ok(workbook.save_to_buffer()?)
 }
 
-// ---- CSV ----------------------------------------------------------------------------------
-
-/// Keeps a spreadsheet program from reading a cell as a formula (CSV injection): a value that
-/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe.
-fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
 /// The implementation table as CSV: the [`IMPLEMENTATION_COLUMNS`] heading row, then one row
 /// per action, timescale dates as `YYYY-MM-DD`. UTF-8 with a byte-order mark (so that Excel
 /// reads it as UTF-8), CRLF line ends, formula-like cells defused with a leading apostrophe.
 pub fn plan_csv(doc: &PlanDocument) -> Result<Vec<u8>, ReportError> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(UTF8_BOM.to_vec());
+    let mut writer = csv_writer();
     writer.write_record(
         IMPLEMENTATION_COLUMNS
             .iter()
@@ -509,22 +346,5 @@ mod tests {
             "\u{2013} 31/03/2026"
         );
         assert_eq!(date_range(None, None, UK_DATE), "");
-    }
-
-    #[test]
-    fn formula_like_cells_are_defused() {
-        for bad in ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\rx"] {
-            assert_eq!(defuse(bad), format!("'{bad}"));
-        }
-        for fine in ["Run events", "", "\u{2013} 31/03/2026", " =x", "'quoted"] {
-            assert_eq!(defuse(fine), fine);
-        }
-    }
-
-    #[test]
-    fn dates_outside_excels_range_are_not_excel_dates() {
-        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
-        assert!(excel_date(d("2026-11-23")).is_some());
-        assert!(excel_date(d("1899-12-31")).is_none());
     }
 }
