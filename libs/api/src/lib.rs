@@ -22,6 +22,7 @@ mod problem;
 mod project_types;
 mod publishing_types;
 mod rate_limit;
+mod report_types;
 mod types;
 
 use std::future::Future;
@@ -49,8 +50,8 @@ pub use rate_limit::{
 use endpoints::{
     ActionsApi, AlliancesApi, ApiClientsApi, AuditApi, FeedbackApi, GoalsApi, InvitationsApi,
     LearningApi, MeApi, MembershipsApi, OAuthApi, OrganisationsApi, PeriodsApi, PlansApi,
-    PrioritiesApi, ProgressUpdatesApi, ProjectsApi, PublishingApi, ReferenceApi, TemplatesApi,
-    WithheldTermsApi,
+    PrioritiesApi, ProgressUpdatesApi, ProjectsApi, PublishingApi, ReferenceApi, ReportsApi,
+    SharedReportsApi, TemplatesApi, WithheldTermsApi,
 };
 
 /// Declares the API's endpoint groups once, as the type the service is built on and as its
@@ -95,7 +96,9 @@ endpoint_groups!(
         LearningApi,
         FeedbackApi,
         ProjectsApi,
-        PeriodsApi
+        PeriodsApi,
+        ReportsApi,
+        SharedReportsApi,
     ),
 );
 

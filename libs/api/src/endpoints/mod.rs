@@ -16,6 +16,7 @@ mod plans;
 mod projects;
 mod publishing;
 mod reference;
+mod reports;
 mod withheld_terms;
 
 pub use alliances::AlliancesApi;
@@ -33,6 +34,7 @@ pub use plans::{PlansApi, TemplatesApi};
 pub use projects::ProjectsApi;
 pub use publishing::PublishingApi;
 pub use reference::ReferenceApi;
+pub use reports::{ReportsApi, SharedReportsApi};
 pub use withheld_terms::WithheldTermsApi;
 
 use poem_openapi::Tags;
@@ -94,6 +96,10 @@ pub enum ApiTags {
     /// An alliance's reporting periods (such as 2026-Q3), which board reports are issued from.
     #[oai(rename = "Reporting periods")]
     Periods,
+    /// Roll-ups of a reporting period and the board reports issued from them: JSON, the HTML
+    /// board paper and CEO-forum brief, CSV and Excel; share links for board members.
+    #[oai(rename = "Board reports")]
+    Reports,
 }
 
 /// Reads the paging query parameters.
