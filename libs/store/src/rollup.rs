@@ -120,7 +120,7 @@ pub fn published_versions(
         latest.insert(series, head);
     }
     let mut heads: Vec<PublishedVersion> = latest.into_values().collect();
-    heads.sort_by(|a, b| a.publication_id.cmp(&b.publication_id));
+    heads.sort_by_key(|h| h.publication_id);
     Ok(heads)
 }
 
