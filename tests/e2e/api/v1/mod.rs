@@ -17,6 +17,7 @@ mod projects;
 mod publishing;
 mod rate_limits;
 mod reference;
+mod reports;
 mod templates;
 mod tour;
 mod withheld_terms;
