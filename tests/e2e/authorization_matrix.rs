@@ -8,7 +8,8 @@
 //! the built-in template. Every provider here has a standing plan with one record of each
 //! stage and a saved template, built through the API by the provider's own editor. Each
 //! alliance also keeps two joint projects: one led by P with the VCSE organisation V an
-//! accepted participant, and one led by P2 alone, and a reporting period opened by its admin.
+//! accepted participant, and one led by P2 alone, and a reporting period opened by its admin,
+//! with a board report its admin issued from it and a share link to that report.
 //!
 //! Besides the status of each cell it checks that refusals are problem+json, that nothing of
 //! the other alliance (or of the tenant refused) shows in any body, that nothing of a
@@ -173,6 +174,22 @@ enum Op {
     CreateReportingPeriod,
     GetReportingPeriod,
     UpdateReportingPeriod,
+    // The roll-up of a period, the board reports issued from it, their formats and share links.
+    GetPeriodRollup,
+    IssueBoardReport,
+    ListBoardReports,
+    GetBoardReport,
+    GetBoardReportHtml,
+    GetCeoBriefHtml,
+    GetRollupCsv,
+    GetRollupXlsx,
+    CreateShareLink,
+    ListShareLinks,
+    RevokeShareLink,
+    OpenSharedReport,
+    OpenSharedCeoBrief,
+    OpenSharedRollupCsv,
+    OpenSharedRollupXlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -348,6 +365,28 @@ const MATRIX: &[(Op, [&str; 3])] = &[
     (Op::CreateReportingPeriod,        ["FFFFFAFFF", "",          "HHHHHHHFF"]),
     (Op::GetReportingPeriod,           ["AAAAAAAAA", "",          "HHHHHHHHH"]),
     (Op::UpdateReportingPeriod,        ["FFFFFAFFF", "",          "HHHHHHHFF"]),
+    // Board reports belong to the alliance too: no sibling. Every member of the alliance and
+    // its API clients with reports:read read the roll-up, the reports and every format; only
+    // the alliance admin issues reports and manages share links, and those writes are for
+    // people only. "own" is alliance A's standing period and the report issued from it at
+    // set-up (a fresh share link where one is revoked), "foreign" the same in alliance B. A
+    // share link opens its report with no token at all: only alliance A's standing link is
+    // walked (alliance B's would show B's report, which is what a link is for).
+    (Op::GetPeriodRollup,              ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::IssueBoardReport,             ["FFFFFAFFF", "",          "HHHHHHHFF"]),
+    (Op::ListBoardReports,             ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::GetBoardReport,               ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::GetBoardReportHtml,           ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::GetCeoBriefHtml,              ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::GetRollupCsv,                 ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::GetRollupXlsx,                ["AAAAAAAAA", "",          "HHHHHHHHH"]),
+    (Op::CreateShareLink,              ["FFFFFAFFF", "",          "HHHHHHHFF"]),
+    (Op::ListShareLinks,               ["FFFFFAFFF", "",          "HHHHHHHFF"]),
+    (Op::RevokeShareLink,              ["FFFFFAFFF", "",          "HHHHHHHFF"]),
+    (Op::OpenSharedReport,             ["AAAAAAAAA", "",          ""]),
+    (Op::OpenSharedCeoBrief,           ["AAAAAAAAA", "",          ""]),
+    (Op::OpenSharedRollupCsv,          ["AAAAAAAAA", "",          ""]),
+    (Op::OpenSharedRollupXlsx,         ["AAAAAAAAA", "",          ""]),
 ];
 
 /// The built-in "PCREF action-planning tool (four stages)" template, seeded by a migration.
@@ -696,6 +735,74 @@ impl Op {
                 Method::PATCH,
                 "/api/v1/periods/{id}",
             ),
+            Op::GetPeriodRollup => (
+                "get_period_rollup",
+                Method::GET,
+                "/api/v1/periods/{id}/rollup",
+            ),
+            Op::IssueBoardReport => (
+                "issue_board_report",
+                Method::POST,
+                "/api/v1/periods/{id}/reports",
+            ),
+            Op::ListBoardReports => (
+                "list_board_reports",
+                Method::GET,
+                "/api/v1/periods/{id}/reports",
+            ),
+            Op::GetBoardReport => ("get_board_report", Method::GET, "/api/v1/reports/{id}"),
+            Op::GetBoardReportHtml => (
+                "get_board_report_html",
+                Method::GET,
+                "/api/v1/reports/{id}/board.html",
+            ),
+            Op::GetCeoBriefHtml => (
+                "get_ceo_brief_html",
+                Method::GET,
+                "/api/v1/reports/{id}/ceo-brief.html",
+            ),
+            Op::GetRollupCsv => (
+                "get_rollup_csv",
+                Method::GET,
+                "/api/v1/reports/{id}/rollup.csv",
+            ),
+            Op::GetRollupXlsx => (
+                "get_rollup_xlsx",
+                Method::GET,
+                "/api/v1/reports/{id}/rollup.xlsx",
+            ),
+            Op::CreateShareLink => (
+                "create_share_link",
+                Method::POST,
+                "/api/v1/reports/{id}/share-links",
+            ),
+            Op::ListShareLinks => (
+                "list_share_links",
+                Method::GET,
+                "/api/v1/reports/{id}/share-links",
+            ),
+            Op::RevokeShareLink => (
+                "revoke_share_link",
+                Method::DELETE,
+                "/api/v1/share-links/{id}",
+            ),
+            // `{id}` is the link's token.
+            Op::OpenSharedReport => ("open_shared_report", Method::GET, "/shared/reports/{id}"),
+            Op::OpenSharedCeoBrief => (
+                "open_shared_ceo_brief",
+                Method::GET,
+                "/shared/reports/{id}/ceo-brief.html",
+            ),
+            Op::OpenSharedRollupCsv => (
+                "open_shared_rollup_csv",
+                Method::GET,
+                "/shared/reports/{id}/rollup.csv",
+            ),
+            Op::OpenSharedRollupXlsx => (
+                "open_shared_rollup_xlsx",
+                Method::GET,
+                "/shared/reports/{id}/rollup.xlsx",
+            ),
         }
     }
 
@@ -721,7 +828,8 @@ impl Op {
     }
 
     /// Every operation needs a bearer token but accepting an invitation (the code is the
-    /// credential) and the public reference lists.
+    /// credential), the public reference lists and opening a share link (its token is the
+    /// credential).
     fn authenticated(self) -> bool {
         !matches!(
             self,
@@ -729,6 +837,10 @@ impl Op {
                 | Op::ListEthnicCategories
                 | Op::ListCompetencies
                 | Op::ListPillars
+                | Op::OpenSharedReport
+                | Op::OpenSharedCeoBrief
+                | Op::OpenSharedRollupCsv
+                | Op::OpenSharedRollupXlsx
         )
     }
 
@@ -839,6 +951,9 @@ struct Side {
     /// The side's standing reporting period (opened by its admin) and its label.
     period_id: String,
     period_label: String,
+    /// A board report issued from the standing period, and the token of a share link to it.
+    report_id: String,
+    share_token: String,
 }
 
 impl Side {
@@ -1267,10 +1382,14 @@ async fn build_side(app: &TestApp, tag: &str, title: &str) -> Side {
         alliance_name,
         actors,
         projects: None,
+        report_id: String::new(),
+        share_token: String::new(),
         period_id: str_field(&period, "id"),
         period_label,
     };
     side.projects = Some(build_projects(app, &side, title).await);
+    side.report_id = issue_report(app, &side).await;
+    side.share_token = share_link(app, &side).await.1;
     side
 }
 
@@ -1356,6 +1475,9 @@ async fn prepare(
     }
     if op.in_projects() {
         return prepare_projects(app, world, op, role, tenant, n).await;
+    }
+    if op.in_reports() {
+        return prepare_reports(app, world, op, tenant).await;
     }
     if op.in_periods() {
         return prepare_periods(app, world, op, tenant, n).await;
@@ -2246,6 +2368,113 @@ async fn prepare_periods(
     }
 }
 
+// ---- board reports ------------------------------------------------------------------------
+
+impl Op {
+    /// The roll-up, board reports, their formats and share links, set up by
+    /// `prepare_reports`.
+    fn in_reports(self) -> bool {
+        matches!(
+            self,
+            Op::GetPeriodRollup
+                | Op::IssueBoardReport
+                | Op::ListBoardReports
+                | Op::GetBoardReport
+                | Op::GetBoardReportHtml
+                | Op::GetCeoBriefHtml
+                | Op::GetRollupCsv
+                | Op::GetRollupXlsx
+                | Op::CreateShareLink
+                | Op::ListShareLinks
+                | Op::RevokeShareLink
+                | Op::OpenSharedReport
+                | Op::OpenSharedCeoBrief
+                | Op::OpenSharedRollupCsv
+                | Op::OpenSharedRollupXlsx
+        )
+    }
+
+    /// What a successful answer of a report's format must be.
+    fn media_type(self) -> Option<&'static str> {
+        match self {
+            Op::GetBoardReportHtml
+            | Op::GetCeoBriefHtml
+            | Op::OpenSharedReport
+            | Op::OpenSharedCeoBrief => Some("text/html"),
+            Op::GetRollupCsv | Op::OpenSharedRollupCsv => Some("text/csv"),
+            Op::GetRollupXlsx | Op::OpenSharedRollupXlsx => {
+                Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The side's admin issues a report of its standing period: its id.
+async fn issue_report(app: &TestApp, side: &Side) -> String {
+    let issued = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/periods/{}/reports", side.period_id),
+            Some(&side.admin().token),
+        )
+        .send()
+        .await
+        .expect("issue a report");
+    str_field(&expect_status(issued, StatusCode::CREATED).await, "id")
+}
+
+/// The side's admin creates a share link to its standing report: the link's id and token.
+async fn share_link(app: &TestApp, side: &Side) -> (String, String) {
+    let (link, _) = create_record(
+        app,
+        side.admin(),
+        &format!("/api/v1/reports/{}/share-links", side.report_id),
+        json!({ "expires_in_days": 30 }),
+    )
+    .await;
+    let url = str_field(&link, "url");
+    let token = url
+        .rsplit_once("/shared/reports/")
+        .map(|(_, token)| token.to_owned())
+        .unwrap_or_else(|| panic!("a share link's URL: {url}"));
+    (str_field(&link, "id"), token)
+}
+
+/// Sets up a board-report cell: the side's standing period or report, a fresh share link to
+/// revoke, or alliance A's standing share link to open.
+async fn prepare_reports(app: &TestApp, world: &World, op: Op, tenant: Tenant) -> Prepared {
+    let side = match tenant {
+        Tenant::Own | Tenant::Sibling => &world.a,
+        Tenant::Foreign => &world.b,
+    };
+    let mut markers = side.alliance_emails.clone();
+    markers.push(side.period_label.clone());
+    match op {
+        Op::GetPeriodRollup | Op::IssueBoardReport | Op::ListBoardReports => {
+            Prepared::on(&side.period_id).markers(&markers)
+        }
+        Op::GetBoardReport
+        | Op::GetBoardReportHtml
+        | Op::GetCeoBriefHtml
+        | Op::GetRollupCsv
+        | Op::GetRollupXlsx
+        | Op::ListShareLinks => Prepared::on(&side.report_id).markers(&markers),
+        Op::CreateShareLink => Prepared::on(&side.report_id)
+            .markers(&markers)
+            .with_body(json!({ "expires_in_days": 7 })),
+        Op::RevokeShareLink => {
+            let (id, _) = share_link(app, side).await;
+            Prepared::on(&id).markers(&markers)
+        }
+        Op::OpenSharedReport
+        | Op::OpenSharedCeoBrief
+        | Op::OpenSharedRollupCsv
+        | Op::OpenSharedRollupXlsx => Prepared::on(&side.share_token),
+        _ => unreachable!("{} is not a board-report operation", op.label()),
+    }
+}
+
 // ---- shared templates and withheld terms --------------------------------------------------
 
 impl Op {
@@ -2553,6 +2782,15 @@ impl Walk<'_> {
                 failures.push(fail(format!(
                     "the body shows provider P's private workspace to an outsider {own:?}"
                 )));
+            }
+        }
+        if let (Some(wanted), true) = (op.media_type(), got.status.is_success()) {
+            if !got.content_type.starts_with(wanted) {
+                failures.push(format!(
+                    "{cell}: expected {wanted}; got {} {:?}",
+                    got.status.as_u16(),
+                    got.content_type
+                ));
             }
         }
         if op == Op::ExportPlan && got.status.is_success() {
