@@ -2215,7 +2215,10 @@ async fn no_count_about_people_from_1_to_7_in_any_format(backend: Backend) {
     );
 }
 
+/// The records of a report's CSV, after checking its heading (a UTF-8 byte-order mark, which
+/// spreadsheets want, may come first).
 fn csv_records(bytes: &[u8]) -> Vec<Vec<String>> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes);
