@@ -906,7 +906,10 @@ fn figure(value: Option<f64>, shown: &'static str, previous: Option<f64>) -> Fig
         value,
         shown,
         previous,
-        change: value.zip(previous).map(|(v, p)| v - p),
+        // One decimal, as percentages are given.
+        change: value
+            .zip(previous)
+            .map(|(v, p)| ((v - p) * 10.0).round() / 10.0),
     }
 }
 
