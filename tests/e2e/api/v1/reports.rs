@@ -1697,6 +1697,214 @@ async fn a_known_dataset_rolls_up_exactly(backend: Backend) {
     .await;
     let again = a.rollup(&known.current).await;
     assert_eq!(again, rollup, "a draft change moves nothing");
+
+    // Issued, every format says what the JSON says.
+    let summary = a.issue(&known.current).await;
+    let id = str_field(&summary, "id");
+    let report = a.report(&id).await;
+    assert_eq!(
+        report["rollup"], rollup,
+        "the report is the preview as issued"
+    );
+    assert_formats_agree(&a, &id, &rollup).await;
+}
+
+/// The CSV and the workbook of report `id` give the figures of `rollup`: the headline, the
+/// providers' progress and the feedback table (counts as shown, medians to the day).
+async fn assert_formats_agree(a: &Alliance, id: &str, rollup: &Value) {
+    let app = a.app();
+    let token = Some(a.board.token.as_str());
+    let csv = fetch(app, &format_path(id, "rollup.csv"), token)
+        .await
+        .expect(StatusCode::OK, "rollup.csv");
+    let records = csv_records(&csv.bytes);
+    let value = |section: &str, row: &str, measure: &str| -> String {
+        records
+            .iter()
+            .find(|r| r[0] == section && r[1] == row && r[2] == measure)
+            .unwrap_or_else(|| panic!("no {section},{row},{measure} in the CSV: {records:?}"))[3]
+            .clone()
+    };
+    let number = |text: &str| -> Option<f64> {
+        (!text.is_empty()).then(|| {
+            text.parse()
+                .unwrap_or_else(|_| panic!("a number: {text:?}"))
+        })
+    };
+    for figure in rollup["headline"].as_array().expect("a headline") {
+        let label = str_field(figure, "label");
+        let shown = str_field(figure, "shown");
+        let wanted = match shown.as_str() {
+            "–" => String::new(),
+            s => s.trim_end_matches('%').to_owned(),
+        };
+        assert_eq!(value("headline", &label, "value"), wanted, "{figure}");
+        if figure["unit"] != "people" {
+            assert_eq!(
+                number(&value("headline", &label, "previous")),
+                figure["previous"].as_f64(),
+                "{figure}"
+            );
+            assert_eq!(
+                number(&value("headline", &label, "change")),
+                figure["change"].as_f64(),
+                "{figure}"
+            );
+        }
+    }
+    for row in rollup["providers"].as_array().expect("providers") {
+        let label = str_field(&row["provider"], "label");
+        for (measure, json) in [
+            ("published_plans", &row["published_plans"]),
+            ("actions", &row["actions"]["total"]),
+            ("percent_complete", &row["percent_complete"]),
+            ("overdue", &row["overdue"]),
+            ("stale", &row["stale"]),
+        ] {
+            assert_eq!(
+                number(&value("providers", &label, measure)),
+                json.as_f64(),
+                "providers,{label},{measure}"
+            );
+        }
+    }
+    let feedback = &rollup["feedback"];
+    let rows: Vec<&Value> = feedback["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .chain([&feedback["total"]])
+        .collect();
+    for row in &rows {
+        let label = str_field(row, "label");
+        for stage in ["received", "acknowledged", "responded", "closed"] {
+            assert_eq!(
+                value("feedback", &label, stage),
+                str_field(&row[stage], "shown"),
+                "feedback,{label},{stage}"
+            );
+        }
+        assert_eq!(
+            number(&value("feedback", &label, "median_days_to_first_response")),
+            row["median_days_to_first_response"].as_f64(),
+            "feedback,{label},median"
+        );
+    }
+
+    let xlsx = fetch(app, &format_path(id, "rollup.xlsx"), token)
+        .await
+        .expect(StatusCode::OK, "rollup.xlsx");
+    let mut workbook = Xlsx::new(Cursor::new(xlsx.bytes)).expect("an Excel workbook");
+    let sheet_rows = sheet(&mut workbook, "Feedback");
+    for row in &rows {
+        let label = str_field(row, "label");
+        let cells = sheet_rows
+            .iter()
+            .find(|r| r.first() == Some(&label))
+            .unwrap_or_else(|| panic!("no row {label:?} on the Feedback sheet: {sheet_rows:?}"));
+        let shown: Vec<String> = ["received", "acknowledged", "responded", "closed"]
+            .iter()
+            .map(|stage| str_field(&row[*stage], "shown"))
+            .collect();
+        assert_eq!(cells[1..5], shown[..], "the Feedback sheet's {label:?}");
+        let median = cells.get(5).map(String::as_str).unwrap_or_default();
+        assert_eq!(
+            number(median),
+            row["median_days_to_first_response"].as_f64(),
+            "the Feedback sheet's median for {label:?}"
+        );
+    }
+}
+
+/// Withdrawing the latest version of a plan brings the one before back into the roll-up;
+/// withdrawing that too takes the plan out. An issued report keeps what it had.
+async fn a_withdrawn_version_gives_way_to_the_one_before(backend: Backend) {
+    let a = Alliance::new(backend).await;
+    let ws = &a.ws;
+    let app = a.app();
+    let (_, current) = a.two_periods().await;
+    let plan = Plan::new(
+        app,
+        &ws.editor,
+        &ws.provider,
+        "Crisis care for Black adults",
+    )
+    .await;
+    let p = plan.priority("Earlier crisis support", &["M", "N"]).await;
+    plan.action(&p, "Map referrals", "complete", (-30, -5))
+        .await;
+    let first = plan.publish("named").await;
+    plan.action(&p, "Open a crisis café", "on_track", (-30, 30))
+        .await;
+    let second = plan.publish("named").await;
+    let both = a.rollup(&current).await;
+    assert_eq!(both["providers"][0]["actions"]["total"], 2, "version 2");
+    let issued = a.issue(&current).await;
+    let issued_id = str_field(&issued, "id");
+
+    withdraw(app, &ws.editor, &second).await;
+    let back = a.rollup(&current).await;
+    assert_eq!(back["providers"][0]["published_plans"], 1, "{back}");
+    assert_eq!(
+        back["providers"][0]["actions"]["total"], 1,
+        "version 1 again"
+    );
+    assert_eq!(figure_of(&back, "percent_complete"), Some(100.0));
+
+    withdraw(app, &ws.editor, &first).await;
+    let gone = a.rollup(&current).await;
+    assert_eq!(gone["providers"], json!([]), "nothing published any more");
+    assert_eq!(figure_of(&gone, "published_plans"), Some(0.0));
+    assert_eq!(figure_of(&gone, "percent_complete"), None);
+    assert_eq!(
+        a.report(&issued_id).await["rollup"],
+        both,
+        "the issued report keeps what was published when it was issued"
+    );
+}
+
+/// The previous period is the alliance's own latest period ending before this one starts:
+/// not an earlier one of its own, not another alliance's, not a later one. Without one, the
+/// headline has no previous figures and no changes.
+async fn the_previous_period_is_the_alliances_own_latest_before(backend: Backend) {
+    let a = Alliance::new(backend).await;
+    let app = a.app();
+    let first = a.open_period("First quarter", -300, -211).await;
+    let first_rollup = a.rollup(&first).await;
+    assert_eq!(first_rollup["previous_period"], Value::Null);
+    for figure in first_rollup["headline"].as_array().expect("a headline") {
+        assert_eq!(figure["previous"], Value::Null, "{figure}");
+        assert_eq!(figure["change"], Value::Null, "{figure}");
+    }
+    let second = a.open_period("Second quarter", -210, -121).await;
+    let current = a.open_period("Current quarter", -40, 50).await;
+    // Later ones, and another alliance's that ends closer to this one's start, do not count.
+    a.open_period("Next quarter", 51, 140).await;
+    let far = app
+        .bootstrap("Far Away PCREF Alliance", "lead@faraway.example")
+        .await;
+    app.create(
+        &periods_path(&far.alliance_id),
+        &far.admin.token,
+        json!({ "label": "Far quarter", "starts_on": day(-120), "ends_on": day(-41) }),
+    )
+    .await;
+    assert_eq!(
+        a.rollup(&current).await["previous_period"],
+        period_ref(&second, "Second quarter", -210, -121)
+    );
+    assert_eq!(
+        a.rollup(&second).await["previous_period"],
+        period_ref(&first, "First quarter", -300, -211)
+    );
+    for figure in a.rollup(&current).await["headline"]
+        .as_array()
+        .expect("a headline")
+    {
+        if figure["unit"] != "percent" {
+            assert_eq!(figure["previous"].as_f64(), Some(0.0), "{figure}");
+        }
+    }
 }
 
 // ---- 2. what moves a roll-up, and what never moves an issued report ---------------------
@@ -2948,6 +3156,8 @@ async fn who_reads_and_who_issues(backend: Backend) {
 
 backend_tests!(
     a_known_dataset_rolls_up_exactly,
+    a_withdrawn_version_gives_way_to_the_one_before,
+    the_previous_period_is_the_alliances_own_latest_before,
     issued_reports_never_move,
     issuing_is_audited_and_idempotent,
     no_count_about_people_from_1_to_7_in_any_format,
