@@ -2128,6 +2128,43 @@ async fn issuing_is_audited_and_idempotent(backend: Backend) {
     assert_eq!(a.audited("board_report.issued").await.len(), 2);
 }
 
+/// Two alliance admins issuing at the same moment: every issue gets its own version, 1 to 8
+/// with none missing or repeated (or, at worst, a 409 to retry); never a server error.
+async fn simultaneous_issues_get_consecutive_versions(backend: Backend) {
+    let a = Alliance::new(backend).await;
+    let app = a.app();
+    let (_, current) = a.two_periods().await;
+    let second_admin =
+        a.ws.alliance_member("ade.admin@alliance.example", "alliance_admin")
+            .await;
+    let admins = [a.alliance_admin(), &second_admin];
+    let sends = (0..8).map(|i| issue_as(app, admins[i % 2], &current));
+    let answers = futures_util::future::join_all(sends).await;
+    let mut versions = Vec::new();
+    for answer in answers {
+        let status = answer.status();
+        if status == StatusCode::CONFLICT {
+            expect_problem(answer, status).await;
+            continue;
+        }
+        let summary = expect_status(answer, StatusCode::CREATED).await;
+        versions.push(summary["version"].as_u64().expect("a version"));
+    }
+    versions.sort_unstable();
+    let expected: Vec<u64> = (1..=versions.len() as u64).collect();
+    assert_eq!(versions, expected, "consecutive versions");
+    assert!(!versions.is_empty());
+    let listed = items(&app.get_ok(&reports_path(&current), &a.board.token).await);
+    let listed: Vec<u64> = listed
+        .iter()
+        .map(|r| r["version"].as_u64().expect("a version"))
+        .collect();
+    let newest_first: Vec<u64> = expected.iter().rev().copied().collect();
+    assert_eq!(listed, newest_first);
+    let entries = a.audited("board_report.issued").await;
+    assert_eq!(entries.len(), versions.len(), "one entry per report issued");
+}
+
 // ---- 4. no count about people between 1 and 7, in any format -----------------------------
 
 /// Is `n` a count about people that may be shown: 0, or a multiple of 5 of at least 10?
@@ -3110,6 +3147,37 @@ async fn who_reads_and_who_issues(backend: Backend) {
         items(&app.get_ok(&reports_path(&next), &a.board.token).await),
         Vec::<Value>::new()
     );
+    // The edge: a period that starts today can be issued, one that starts tomorrow cannot.
+    let near = app
+        .bootstrap("Nearby PCREF Alliance", "lead@nearby.example")
+        .await;
+    let period = |label: &str, starts: i64, ends: i64| {
+        let (app, near) = (app, &near);
+        let label = label.to_owned();
+        async move {
+            let created = app
+                .create(
+                    &periods_path(&near.alliance_id),
+                    &near.admin.token,
+                    json!({ "label": label, "starts_on": day(starts), "ends_on": day(ends) }),
+                )
+                .await;
+            str_field(&created, "id")
+        }
+    };
+    let today_only = period("Today", 0, 0).await;
+    let from_tomorrow = period("From tomorrow", 1, 30).await;
+    let issued = expect_status(
+        issue_as(app, &near.admin, &today_only).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(issued["version"], 1);
+    expect_problem(
+        issue_as(app, &near.admin, &from_tomorrow).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
 
     // Unknown ids.
     let nobody = random_id();
@@ -3154,8 +3222,109 @@ async fn who_reads_and_who_issues(backend: Backend) {
     assert!(malformed.is_object());
 }
 
+// ---- untrusted text -----------------------------------------------------------------------
+
+/// Text the alliance's organisations wrote reaches the board paper, the brief, the CSV and the
+/// workbook: markup is escaped in the HTML, and a cell that would start a spreadsheet formula
+/// is defused in the CSV and never a formula in the workbook.
+async fn untrusted_text_is_escaped_in_every_format(backend: Backend) {
+    let a = Alliance::new(backend).await;
+    let ws = &a.ws;
+    let app = a.app();
+    let (_, current) = a.two_periods().await;
+    let markup = "<script>alert(\"board\")</script> & <b>bold</b>";
+    let formula = "=HYPERLINK(\"http://evil.example\",\"click\")";
+    let crisis = project(
+        app,
+        &ws.editor,
+        &ws.alliance_id,
+        (markup, &ws.provider, None),
+        (-20, 100),
+    )
+    .await;
+    milestone(app, &ws.editor, &crisis, formula, -5, None).await;
+    learning_item(
+        app,
+        &ws.editor,
+        &ws.alliance_id,
+        formula,
+        &["safety"],
+        "named",
+    )
+    .await;
+    let id = str_field(&a.issue(&current).await, "id");
+    let rollup = a.report(&id).await["rollup"].clone();
+    assert_eq!(
+        rollup["projects"]["projects"][0]["title"], markup,
+        "{rollup}"
+    );
+    assert_eq!(rollup["learning"]["items"][0]["title"], formula, "{rollup}");
+
+    let token = Some(a.board.token.as_str());
+    for file in ["board.html", "ceo-brief.html"] {
+        let html = fetch(app, &format_path(&id, file), token)
+            .await
+            .expect(StatusCode::OK, file)
+            .text();
+        assert!(
+            !html.contains("<script>alert"),
+            "{file}: a script from a project's title"
+        );
+        assert!(
+            !html.contains("<b>bold"),
+            "{file}: markup from a project's title"
+        );
+    }
+    let board = fetch(app, &format_path(&id, "board.html"), token)
+        .await
+        .text();
+    assert!(
+        board.contains("&lt;script&gt;")
+            || board.contains("&#60;script&#62;")
+            || board.contains("&lt;script>"),
+        "the title is shown, escaped"
+    );
+
+    let csv = fetch(app, &format_path(&id, "rollup.csv"), token)
+        .await
+        .expect(StatusCode::OK, "rollup.csv");
+    let mut seen = 0;
+    for record in csv_records(&csv.bytes) {
+        for field in &record {
+            if field.contains("HYPERLINK") {
+                seen += 1;
+                assert!(
+                    !field.starts_with(['=', '+', '-', '@']),
+                    "a formula in the CSV: {record:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        seen >= 2,
+        "the milestone and the learning item are in the CSV ({seen})"
+    );
+
+    let xlsx = fetch(app, &format_path(&id, "rollup.xlsx"), token)
+        .await
+        .expect(StatusCode::OK, "rollup.xlsx");
+    let mut workbook = Xlsx::new(Cursor::new(xlsx.bytes)).expect("an Excel workbook");
+    for name in workbook.sheet_names() {
+        let formulas = workbook
+            .worksheet_formula(&name)
+            .unwrap_or_else(|e| panic!("sheet {name}: {e}"));
+        let found: Vec<&String> = formulas.used_cells().map(|(_, _, f)| f).collect();
+        assert!(
+            found.iter().all(|f| !f.contains("HYPERLINK")),
+            "a formula from the alliance's text on {name}: {found:?}"
+        );
+    }
+}
+
 backend_tests!(
     a_known_dataset_rolls_up_exactly,
+    simultaneous_issues_get_consecutive_versions,
+    untrusted_text_is_escaped_in_every_format,
     a_withdrawn_version_gives_way_to_the_one_before,
     the_previous_period_is_the_alliances_own_latest_before,
     issued_reports_never_move,
