@@ -2,4 +2,5 @@
 
 mod api;
 mod authorization_matrix;
+mod browser;
 mod operations;
