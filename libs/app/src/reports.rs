@@ -32,14 +32,32 @@ pub const MAX_SHARE_LINK_DAYS: u32 = 90;
 /// The most published versions whose facts are kept (a national installation has a few
 /// thousand); past it the cache starts again empty rather than grow without bound.
 const MAX_CACHED_PLANS: usize = 100_000;
-/// The most issued reports kept whole in memory.
+/// The most issued reports (and rendered pages of them) kept whole in memory.
 const MAX_CACHED_REPORTS: usize = 256;
+/// The most periods whose live roll-up is kept.
+const MAX_CACHED_ROLLUPS: usize = 1024;
+/// How long a kept roll-up may be served without being computed again. Within one server it is
+/// dropped as soon as the alliance's audit log moves on; the limit bounds what another server
+/// sharing the PostgreSQL database could make stale, should its clock run behind this one's
+/// (its entries' time-ordered ids would then sort before the newest seen here).
+const ROLLUP_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A live roll-up as computed, and what it was computed from.
+#[derive(Debug)]
+struct KeptRollup {
+    today: NaiveDate,
+    watermark: Option<String>,
+    at: std::time::Instant,
+    rollup: Arc<Rollup>,
+}
 
 /// What the reporting use cases keep in memory between requests: only immutable things.
 #[derive(Debug, Default)]
 pub struct ReportCaches {
     plans: Mutex<HashMap<PublicationId, Arc<PlanFacts>>>,
     reports: Mutex<HashMap<BoardReportId, Arc<BoardReport>>>,
+    rollups: Mutex<HashMap<ReportingPeriodId, KeptRollup>>,
+    pages: Mutex<HashMap<(BoardReportId, String), Arc<String>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -81,6 +99,28 @@ impl ReportCaches {
             found.insert(id, facts);
         }
         Ok(found)
+    }
+
+    fn kept_rollup(
+        &self,
+        period: ReportingPeriodId,
+        today: NaiveDate,
+        watermark: &Option<String>,
+    ) -> Option<Arc<Rollup>> {
+        lock(&self.rollups)
+            .get(&period)
+            .filter(|k| {
+                k.today == today && &k.watermark == watermark && k.at.elapsed() < ROLLUP_FRESH_FOR
+            })
+            .map(|k| Arc::clone(&k.rollup))
+    }
+
+    fn keep_rollup(&self, period: ReportingPeriodId, kept: KeptRollup) {
+        let mut cache = lock(&self.rollups);
+        if cache.len() >= MAX_CACHED_ROLLUPS {
+            cache.clear();
+        }
+        cache.insert(period, kept);
     }
 
     fn report(&self, id: BoardReportId) -> Option<Arc<BoardReport>> {
@@ -179,26 +219,64 @@ fn link_unusable(link: &ShareLink, at: DateTime<Utc>) -> Option<String> {
 }
 
 impl App {
-    /// The live roll-up of a period, for any member of its alliance.
+    /// The live roll-up of a period, for any member of its alliance. Computed again only when
+    /// the alliance has recorded a change since (or the day has turned): the preview is live,
+    /// and costs two index lookups while nothing changes.
     pub async fn rollup_preview(
         &self,
         c: &Caller,
         id: ReportingPeriodId,
-    ) -> Result<Rollup, AppError> {
+    ) -> Result<Arc<Rollup>, AppError> {
         c.require_scope(Scope::ReportsRead)?;
         let (c, caches) = (c.clone(), Arc::clone(&self.reports));
         self.db
             .read(move |conn| {
-                let period = find_period(conn, id)?;
-                policy::read_periods(&c, period.alliance_id)
-                    .map_err(|_| AppError::NotFound("reporting period"))?;
-                let today = crate::today();
-                // One read transaction: every figure from the same moment.
+                // One read transaction: every figure, and the watermark, from the same moment.
                 pcref_store::read_transaction(conn, |conn| {
-                    full_rollup(&caches, conn, &period, today)
+                    let period = find_period(conn, id)?;
+                    policy::read_periods(&c, period.alliance_id)
+                        .map_err(|_| AppError::NotFound("reporting period"))?;
+                    let today = crate::today();
+                    let watermark =
+                        pcref_store::audit::latest_in_alliance(conn, period.alliance_id)?;
+                    if let Some(kept) = caches.kept_rollup(id, today, &watermark) {
+                        return Ok(kept);
+                    }
+                    let rollup = Arc::new(full_rollup(&caches, conn, &period, today)?);
+                    caches.keep_rollup(
+                        id,
+                        KeptRollup {
+                            today,
+                            watermark,
+                            at: std::time::Instant::now(),
+                            rollup: Arc::clone(&rollup),
+                        },
+                    );
+                    Ok(rollup)
                 })
             })
             .await
+    }
+
+    /// A page or file rendered from an issued report, rendered once per process: the report
+    /// never changes. `key` names the rendering (format and links).
+    pub fn rendered_report<E>(
+        &self,
+        report: &BoardReport,
+        key: &str,
+        render: impl FnOnce(&BoardReport) -> Result<String, E>,
+    ) -> Result<Arc<String>, E> {
+        let k = (report.id, key.to_owned());
+        if let Some(page) = lock(&self.reports.pages).get(&k) {
+            return Ok(Arc::clone(page));
+        }
+        let page = Arc::new(render(report)?);
+        let mut pages = lock(&self.reports.pages);
+        if pages.len() >= MAX_CACHED_REPORTS {
+            pages.clear();
+        }
+        pages.insert(k, Arc::clone(&page));
+        Ok(page)
     }
 
     /// Freezes the period's roll-up as its next board report version.

@@ -73,3 +73,22 @@ pub fn list(
         .collect::<Result<Vec<AuditEntry>, _>>()?;
     Ok(Page::from_overfetch(rows, limit, |e| Cursor::after(e.id)))
 }
+
+/// The newest entry recorded for the alliance (any visibility): every change a roll-up reads is
+/// recorded in the same transaction as the change, so a roll-up computed after this entry is
+/// still current while it stays the newest. Two index lookups, whatever the log's size.
+pub fn latest_in_alliance(
+    conn: &mut DbConnection,
+    alliance: AllianceId,
+) -> Result<Option<String>, StoreError> {
+    let mut latest: Option<String> = None;
+    for visibility in ["alliance", "organisation"] {
+        let found = audit_log::table
+            .filter(audit_log::alliance_id.eq(alliance.to_string()))
+            .filter(audit_log::visibility.eq(visibility))
+            .select(diesel::dsl::max(audit_log::id))
+            .first::<Option<String>>(conn)?;
+        latest = latest.max(found);
+    }
+    Ok(latest)
+}

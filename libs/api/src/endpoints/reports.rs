@@ -130,13 +130,18 @@ fn rendering_failed(e: pcref_reports::ReportError) -> ApiError {
     ApiError::internal()
 }
 
-fn page(report: &BoardReport, format: Format, base: &str) -> Result<String, ApiError> {
-    let links = links(base);
-    match format {
-        Format::CeoBrief => pcref_reports::ceo_brief_html(report, &links),
-        _ => pcref_reports::board_html(report, &links),
-    }
-    .map_err(rendering_failed)
+/// The report's page, rendered once per server (an issued report never changes).
+fn page(app: &App, report: &BoardReport, format: Format, base: &str) -> Result<String, ApiError> {
+    type Render =
+        fn(&BoardReport, &pcref_reports::ReportLinks) -> Result<String, pcref_reports::ReportError>;
+    let (name, render): (&str, Render) = match format {
+        Format::CeoBrief => ("ceo-brief", pcref_reports::ceo_brief_html),
+        _ => ("board", pcref_reports::board_html),
+    };
+    let key = format!("{name} {base}");
+    app.rendered_report(report, &key, |r| render(r, &links(base)))
+        .map(|page| page.as_str().to_owned())
+        .map_err(rendering_failed)
 }
 
 fn file(report: &BoardReport, format: Format) -> Result<(ExportedFile, String), ApiError> {
@@ -215,7 +220,7 @@ impl ReportsApi {
         let rollup = app
             .rollup_preview(&auth.caller(), ReportingPeriodId(period_id.0))
             .await?;
-        Ok(Json((&rollup).into()))
+        Ok(Json(rollup.as_ref().into()))
     }
 
     /// Issue a board report
@@ -309,7 +314,12 @@ impl ReportsApi {
     ) -> Result<ReportPage, ApiError> {
         let id = BoardReportId(report_id.0);
         let report = app.board_report(&auth.caller(), id).await?;
-        Ok(ReportPage::of(page(&report, Format::Board, &api_base(id))?))
+        Ok(ReportPage::of(page(
+            &app,
+            &report,
+            Format::Board,
+            &api_base(id),
+        )?))
     }
 
     /// The CEO-forum brief
@@ -330,6 +340,7 @@ impl ReportsApi {
         let id = BoardReportId(report_id.0);
         let report = app.board_report(&auth.caller(), id).await?;
         Ok(ReportPage::of(page(
+            &app,
             &report,
             Format::CeoBrief,
             &api_base(id),
@@ -496,7 +507,7 @@ impl SharedReportsApi {
     async fn open(&self, app: Data<&App>, token: Path<String>) -> Result<SharedPage, ApiError> {
         Ok(match shared(&app, &token.0).await? {
             Ok(report) => {
-                let html = page(&report, Format::Board, &shared_base(&token.0))?;
+                let html = page(&app, &report, Format::Board, &shared_base(&token.0))?;
                 shared_page(html)
             }
             Err(gone) => SharedPage::Gone(gone),
@@ -518,7 +529,7 @@ impl SharedReportsApi {
     ) -> Result<SharedPage, ApiError> {
         Ok(match shared(&app, &token.0).await? {
             Ok(report) => {
-                let html = page(&report, Format::CeoBrief, &shared_base(&token.0))?;
+                let html = page(&app, &report, Format::CeoBrief, &shared_base(&token.0))?;
                 shared_page(html)
             }
             Err(gone) => SharedPage::Gone(gone),

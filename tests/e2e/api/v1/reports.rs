@@ -2831,20 +2831,27 @@ async fn share_links_open_one_report_until_revoked_or_expired(backend: Backend) 
         "the log never holds a token"
     );
 
-    // The body is optional: a POST without one gets the default lifetime.
-    let asked = Utc::now();
-    let bare = expect_status(
-        create_link(app, a.alliance_admin(), &id, None).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert!(
-        (time(&bare, "expires_at") - (asked + Duration::days(14)))
-            .num_seconds()
-            .abs()
-            < 60,
-        "expires in 14 days: {bare}"
-    );
+    // The body is JSON (`{}` takes the default lifetime); a POST without one is told so, and
+    // nothing is created.
+    let before = app
+        .get_ok(
+            &format!("/api/v1/reports/{id}/share-links"),
+            &a.alliance_admin().token,
+        )
+        .await["items"]
+        .as_array()
+        .map(Vec::len);
+    let bare = create_link(app, a.alliance_admin(), &id, None).await;
+    assert_eq!(bare.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let after = app
+        .get_ok(
+            &format!("/api/v1/reports/{id}/share-links"),
+            &a.alliance_admin().token,
+        )
+        .await["items"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(before, after, "a refused request creates no link");
 }
 
 /// Moves a share link's expiry to the moment it was created, in the database.
