@@ -253,6 +253,8 @@ impl r2d2::HandleError<StoreError> for TracingErrorHandler {
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     url: DatabaseUrl,
+    /// SQLite only: the writer thread that group-commits this process's writes.
+    writer: Option<crate::group_commit::Sender>,
 }
 
 impl std::fmt::Debug for Db {
@@ -284,9 +286,20 @@ impl Db {
             .test_on_check_out(false)
             .error_handler(Box::new(TracingErrorHandler))
             .build_unchecked(manager);
+        let writer = match settings.url {
+            DatabaseUrl::Sqlite { .. } => {
+                let pool = pool.clone();
+                Some(crate::group_commit::start(move || {
+                    pool.get()
+                        .map_err(|e| StoreError::Unavailable(e.to_string()))
+                })?)
+            }
+            DatabaseUrl::Postgres { .. } => None,
+        };
         Ok(Db {
             pool,
             url: settings.url.clone(),
+            writer,
         })
     }
 
@@ -328,8 +341,14 @@ impl Db {
         .map_err(|e| StoreError::Internal(format!("database task failed: {e}")))?
     }
 
-    /// Runs `f` in a write transaction on the blocking thread pool: committed when `f`
-    /// returns `Ok`, rolled back otherwise.
+    /// Runs `f` in a write transaction: committed when `f` returns `Ok`, rolled back
+    /// otherwise; answered only once the commit is durable.
+    ///
+    /// On PostgreSQL each write has its own transaction on a pooled connection (on the
+    /// blocking thread pool). On SQLite, which lets one transaction write at a time, writes go
+    /// to this process's writer thread, which runs the writes waiting at once in one
+    /// transaction, each in its own savepoint, and commits them together (see
+    /// `group_commit`): one `fsync` for the batch, the same outcome as running them one by one.
     pub async fn write<T, E>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -338,7 +357,16 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.read(move |conn| write_transaction(conn, f)).await
+        let Some(writer) = &self.writer else {
+            return self.read(move |conn| write_transaction(conn, f)).await;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        writer
+            .send(Box::new(crate::group_commit::Job { f, reply }))
+            .map_err(|_| StoreError::Internal("the SQLite writer thread has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Internal("the SQLite writer thread dropped a write".into()))?
     }
 
     /// Whether the database answers a trivial query now.

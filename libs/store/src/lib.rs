@@ -5,6 +5,7 @@
 
 mod db;
 mod error;
+mod group_commit;
 mod rows;
 pub mod schema;
 
