@@ -1,0 +1,2 @@
+-- Column order has no meaning to the queries: nothing to undo.
+SELECT 1;
