@@ -40,15 +40,16 @@ impl App {
         let (principal, last_used) = self
             .db
             .read(move |conn| {
-                let (token, user) = tokens::find_by_hash(conn, &hash)?
-                    .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
+                // One statement: the token, its owner and the owner's active memberships.
+                let (token, user, memberships) =
+                    tokens::find_by_hash_with_memberships(conn, &hash)?
+                        .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
                 if token.revoked_at.is_some() {
                     return Err(AppError::Unauthenticated(AuthFailure::Revoked));
                 }
                 if token.expires_at <= now() {
                     return Err(AppError::Unauthenticated(AuthFailure::Expired));
                 }
-                let memberships = memberships::active_for_user(conn, user.id)?;
                 Ok((
                     Principal {
                         user,

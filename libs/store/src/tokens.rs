@@ -1,9 +1,12 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use pcref_domain::{AccessToken, AccessTokenId, Cursor, Page, PageLimit, TokenName, User, UserId};
+use pcref_domain::{
+    AccessToken, AccessTokenId, Cursor, MembershipInContext, MembershipStatus, Page, PageLimit,
+    TokenName, User, UserId,
+};
 
-use crate::rows::{AccessTokenRow, UserRow};
-use crate::schema::{access_tokens, users};
+use crate::rows::{parse_opt, AccessTokenRow, MembershipRow, UserRow};
+use crate::schema::{access_tokens, alliances, memberships, organisations, users};
 use crate::{to_db_time, DbConnection, StoreError};
 
 pub fn insert(
@@ -44,6 +47,68 @@ pub fn find_by_hash(
         .optional()?
         .map(|(t, u)| Ok((t.try_into()?, u.try_into()?)))
         .transpose()
+}
+
+/// As [`find_by_hash`], with the owner's active memberships (as
+/// [`crate::memberships::active_for_user`] gives them) read in the same query: what
+/// authenticating a request needs, in one statement instead of two.
+pub fn find_by_hash_with_memberships(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<(AccessToken, User, Vec<MembershipInContext>)>, StoreError> {
+    type Found = (
+        AccessTokenRow,
+        UserRow,
+        Option<MembershipRow>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Found> = access_tokens::table
+        .inner_join(users::table)
+        .left_join(
+            memberships::table.on(memberships::user_id
+                .eq(users::id)
+                .and(memberships::status.eq(MembershipStatus::Active.as_str()))),
+        )
+        .left_join(alliances::table.on(alliances::id.eq(memberships::alliance_id)))
+        .left_join(
+            organisations::table.on(organisations::id
+                .nullable()
+                .eq(memberships::organisation_id)),
+        )
+        .filter(access_tokens::token_hash.eq(token_hash))
+        .order(memberships::id.asc())
+        .select((
+            AccessTokenRow::as_select(),
+            UserRow::as_select(),
+            Option::<MembershipRow>::as_select(),
+            alliances::name.nullable(),
+            organisations::name.nullable(),
+            organisations::kind.nullable(),
+        ))
+        .load(conn)?;
+    let Some((token, user, _, _, _, _)) = rows.first() else {
+        return Ok(None);
+    };
+    let token: AccessToken = token.clone().try_into()?;
+    let owner: User = user.clone().try_into()?;
+    let mut in_context = Vec::with_capacity(rows.len());
+    for (_, user, membership, alliance_name, organisation_name, kind) in rows {
+        let Some(membership) = membership else {
+            continue;
+        };
+        let alliance_name = alliance_name.ok_or_else(|| {
+            StoreError::Corrupt(format!("membership {} names no alliance", membership.id))
+        })?;
+        in_context.push(MembershipInContext {
+            membership: membership.into_domain(user)?,
+            alliance_name,
+            organisation_name,
+            organisation_kind: parse_opt("organisations.kind", kind.as_deref())?,
+        });
+    }
+    Ok(Some((token, owner, in_context)))
 }
 
 pub fn list_for_user(
