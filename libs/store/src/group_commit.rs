@@ -83,7 +83,8 @@ where
 {
     fn run(self: Box<Self>, conn: &mut DbConnection) -> (Box<dyn Answer>, TxState) {
         let Job { f, reply } = *self;
-        let answer = |result: Result<T, E>| -> Box<dyn Answer> { Box::new(Reply { result, reply }) };
+        let answer =
+            |result: Result<T, E>| -> Box<dyn Answer> { Box::new(Reply { result, reply }) };
         // Depth 1 inside the batch's transaction: a savepoint.
         if let Err(e) = <DbConnection as Connection>::TransactionManager::begin_transaction(conn) {
             return (answer(Err(E::from(StoreError::from(e)))), TxState::Broken);
