@@ -311,6 +311,7 @@ mod tests {
         use crate::feedback_types::{NewFeedbackItem, NewFeedbackResponse};
         use crate::learning_types::{LearningItemChanges, NewLearningItem};
         use crate::period_types::{NewPeriod, PeriodChanges};
+        use crate::report_types::NewShareLink;
         use crate::plan_types::{
             ActionChanges, AdoptTemplate, GoalChanges, NewAction, NewGoal, NewPlan, NewPriority,
             NewProgressUpdate, NewTemplate, PlanChanges, PriorityChanges,
@@ -331,6 +332,7 @@ mod tests {
             ("NewApiClient", refuses_unknown_fields::<NewApiClient>()),
             ("NewPeriod", refuses_unknown_fields::<NewPeriod>()),
             ("PeriodChanges", refuses_unknown_fields::<PeriodChanges>()),
+            ("NewShareLink", refuses_unknown_fields::<NewShareLink>()),
             ("NewProject", refuses_unknown_fields::<NewProject>()),
             ("NewProjectAim", refuses_unknown_fields::<NewProjectAim>()),
             ("ProjectChanges", refuses_unknown_fields::<ProjectChanges>()),
