@@ -311,7 +311,6 @@ mod tests {
         use crate::feedback_types::{NewFeedbackItem, NewFeedbackResponse};
         use crate::learning_types::{LearningItemChanges, NewLearningItem};
         use crate::period_types::{NewPeriod, PeriodChanges};
-        use crate::report_types::NewShareLink;
         use crate::plan_types::{
             ActionChanges, AdoptTemplate, GoalChanges, NewAction, NewGoal, NewPlan, NewPriority,
             NewProgressUpdate, NewTemplate, PlanChanges, PriorityChanges,
@@ -323,6 +322,7 @@ mod tests {
         use crate::publishing_types::{
             NewPublication, PreviewRequest, WithdrawRequest, WithheldTermsChange,
         };
+        use crate::report_types::NewShareLink;
         use crate::types::{
             AcceptInvitation, AllianceChanges, MembershipChanges, NewAccessToken, NewMember,
             NewOrganisation, OrganisationChanges,

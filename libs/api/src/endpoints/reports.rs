@@ -19,8 +19,8 @@ use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
 use crate::headers::IdempotencyKey;
 use crate::problem::{ApiError, Problem};
 use crate::report_types::{
-    BoardReportList, BoardReportSummary, BoardReportView, NewShareLink, Rollup, ShareLinkCreated,
-    ShareLinkList, ShareLinkView,
+    BoardReportList, BoardReportSummary, BoardReportView, NewShareLink, Rollup, SerdeJson,
+    ShareLinkCreated, ShareLinkList, ShareLinkView,
 };
 
 /// Pages served as documents: no script, nothing from elsewhere, not cached, not indexed.
@@ -216,11 +216,14 @@ impl ReportsApi {
         #[oai(scope = "ApiScopes::ReportsRead")] auth: CallerAuth,
         app: Data<&App>,
         period_id: Path<Uuid>,
-    ) -> Result<Json<Rollup>, ApiError> {
+    ) -> Result<SerdeJson<Rollup>, ApiError> {
         let rollup = app
             .rollup_preview(&auth.caller(), ReportingPeriodId(period_id.0))
             .await?;
-        Ok(Json(rollup.as_ref().into()))
+        SerdeJson::of(rollup.as_ref()).map_err(|e| {
+            tracing::error!(error = %e, "writing a roll-up as JSON failed");
+            ApiError::internal()
+        })
     }
 
     /// Issue a board report
