@@ -570,14 +570,36 @@ async fn reporting_paths(
     };
     let alliance = &ctx.manifest.alliances[ctx.largest];
     let admin = &alliance.admin_token;
-    let created = call(
+    // The period of an earlier drive of the same database, else a new one.
+    let periods_url = format!("{}/api/v1/alliances/{}/periods", ctx.base, alliance.id);
+    let earlier = call(
         &ctx.client,
-        reqwest::Method::POST,
-        format!("{}/api/v1/alliances/{}/periods", ctx.base, alliance.id),
+        reqwest::Method::GET,
+        periods_url.clone(),
         admin,
-        Some(json!({"label": "2026-Q3", "starts_on": "2026-07-01", "ends_on": "2026-09-30"})),
+        None,
     )
-    .await;
+    .await
+    .ok()
+    .and_then(|list| {
+        list["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|p| p["label"] == "2026-Q3").cloned())
+    });
+    let created =
+        match earlier {
+            Some(period) => Ok(period),
+            None => call(
+                &ctx.client,
+                reqwest::Method::POST,
+                periods_url,
+                admin,
+                Some(
+                    json!({"label": "2026-Q3", "starts_on": "2026-07-01", "ends_on": "2026-09-30"}),
+                ),
+            )
+            .await,
+        };
     let period = match created.and_then(|v| {
         v["id"]
             .as_str()

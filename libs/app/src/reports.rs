@@ -231,29 +231,30 @@ impl App {
         let (c, caches) = (c.clone(), Arc::clone(&self.reports));
         self.db
             .read(move |conn| {
-                // One read transaction: every figure, and the watermark, from the same moment.
-                pcref_store::read_transaction(conn, |conn| {
-                    let period = find_period(conn, id)?;
-                    policy::read_periods(&c, period.alliance_id)
-                        .map_err(|_| AppError::NotFound("reporting period"))?;
-                    let today = crate::today();
-                    let watermark =
-                        pcref_store::audit::latest_in_alliance(conn, period.alliance_id)?;
-                    if let Some(kept) = caches.kept_rollup(id, today, &watermark) {
-                        return Ok(kept);
-                    }
-                    let rollup = Arc::new(full_rollup(&caches, conn, &period, today)?);
-                    caches.keep_rollup(
-                        id,
-                        KeptRollup {
-                            today,
-                            watermark,
-                            at: std::time::Instant::now(),
-                            rollup: Arc::clone(&rollup),
-                        },
-                    );
-                    Ok(rollup)
-                })
+                let period = find_period(conn, id)?;
+                policy::read_periods(&c, period.alliance_id)
+                    .map_err(|_| AppError::NotFound("reporting period"))?;
+                let today = crate::today();
+                // Read before the figures: a change recorded in between only makes the next
+                // request compute them again.
+                let watermark = pcref_store::audit::latest_in_alliance(conn, period.alliance_id)?;
+                if let Some(kept) = caches.kept_rollup(id, today, &watermark) {
+                    return Ok(kept);
+                }
+                // One read transaction: every figure from the same moment.
+                let rollup = Arc::new(pcref_store::read_transaction(conn, |conn| {
+                    full_rollup(&caches, conn, &period, today)
+                })?);
+                caches.keep_rollup(
+                    id,
+                    KeptRollup {
+                        today,
+                        watermark,
+                        at: std::time::Instant::now(),
+                        rollup: Arc::clone(&rollup),
+                    },
+                );
+                Ok(rollup)
             })
             .await
     }

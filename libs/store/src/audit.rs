@@ -86,8 +86,10 @@ pub fn latest_in_alliance(
         let found = audit_log::table
             .filter(audit_log::alliance_id.eq(alliance.to_string()))
             .filter(audit_log::visibility.eq(visibility))
-            .select(diesel::dsl::max(audit_log::id))
-            .first::<Option<String>>(conn)?;
+            .order(audit_log::id.desc())
+            .select(audit_log::id)
+            .first::<String>(conn)
+            .optional()?;
         latest = latest.max(found);
     }
     Ok(latest)
