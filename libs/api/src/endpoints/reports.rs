@@ -421,7 +421,7 @@ impl ReportsApi {
         app: Data<&App>,
         req: &Request,
         report_id: Path<Uuid>,
-        body: Json<Option<NewShareLink>>,
+        body: Json<NewShareLink>,
         /// Any key of your choosing (1 to 255 visible ASCII characters, such as a UUID). Sent
         /// again with the same request within 24 hours, it returns the first answer (marked
         /// `Idempotent-Replayed: true`) instead of acting twice; with a different request, 422.
@@ -430,7 +430,7 @@ impl ReportsApi {
     ) -> Result<ShareLinkMade, ApiError> {
         let id = BoardReportId(report_id.0);
         app.authorize_report_sharing(&auth.0, id).await?;
-        let days = body.0.and_then(|b| b.expires_in_days);
+        let days = body.0.expires_in_days;
         let made = app.create_share_link(&auth.0, id, days).await?;
         Ok(ShareLinkMade::Created(Json(ShareLinkCreated {
             id: made.link.id.as_uuid(),
