@@ -277,7 +277,7 @@ pub struct BoardReportView {
 #[oai(deny_unknown_fields, example)]
 pub struct NewShareLink {
     /// Days until the link stops working: 1–90 (default 14).
-    pub expires_in_days: Option<u32>,
+    pub expires_in_days: Option<i64>,
 }
 
 /// A share link just created: `url` carries its token and is shown only now.

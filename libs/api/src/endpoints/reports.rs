@@ -430,7 +430,11 @@ impl ReportsApi {
     ) -> Result<ShareLinkMade, ApiError> {
         let id = BoardReportId(report_id.0);
         app.authorize_report_sharing(&auth.0, id).await?;
-        let days = body.0.expires_in_days;
+        // Any integer is read; one outside 1–90 is refused (422) by the use case.
+        let days = body
+            .0
+            .expires_in_days
+            .map(|d| u32::try_from(d).unwrap_or(0));
         let made = app.create_share_link(&auth.0, id, days).await?;
         Ok(ShareLinkMade::Created(Json(ShareLinkCreated {
             id: made.link.id.as_uuid(),
