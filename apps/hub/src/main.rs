@@ -14,6 +14,10 @@ use pcref_app::App;
 use pcref_domain::{DisplayName, Email, Name, TokenName};
 use pcref_store::Db;
 
+// See `mimalloc` in the workspace manifest: measured, not assumed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// PCREF Alliance Hub: private PCREF workspaces for the providers of an alliance, with
 /// publishing, VCSE partners and board reporting.
 ///

@@ -24,6 +24,7 @@ mod publishing_types;
 mod rate_limit;
 mod report_types;
 mod types;
+mod written_json;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -5,10 +5,31 @@ use pcref_domain::{
     AccessToken, AccessTokenId, Cursor, Email, Membership, MembershipStatus, Page, PageLimit,
     TokenName, User, UserId,
 };
-use pcref_store::{alliances, invitations, memberships, tokens, users, DbConnection};
+use pcref_store::{alliances, invitations, memberships, tokens, users, DbConnection, Kept};
 
 use crate::audit::{self, Actor, AuditScope, Change};
+use crate::kept::KeptMap;
 use crate::{now, App, AppError, AuthFailure, Principal};
+
+/// How long a principal read from the database may be served from memory (see `kept`): a
+/// change made through another server is seen within this.
+const PRINCIPALS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The principals behind tokens that worked, by the token's hash (never the token). Only
+/// tokens that worked are kept: an unknown, expired or revoked one is looked up each time.
+pub(crate) type KeptPrincipals = KeptMap<String, KeptPrincipal>;
+
+pub(crate) fn kept_principals() -> KeptPrincipals {
+    KeptMap::new(PRINCIPALS_FRESH_FOR, 10_000)
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct KeptPrincipal {
+    principal: Principal,
+    /// Checked on every request: a kept token still expires on time.
+    expires_at: chrono::DateTime<chrono::Utc>,
+    last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
 
 /// A token just created: its metadata and the secret, which is shown this once.
 #[derive(Clone)]
@@ -33,47 +54,78 @@ pub struct AcceptedInvitation {
 }
 
 impl App {
-    /// Resolves a bearer token to the principal behind it.
+    /// Resolves a bearer token to the principal behind it: from memory when the token was
+    /// seen moments ago and nothing it depends on has changed since (see `kept_principals`),
+    /// otherwise with one query.
     pub async fn authenticate(&self, presented: &str) -> Result<Principal, AppError> {
         let hash = lookup_hash(SecretKind::PersonalAccessToken, presented.trim())
             .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
-        let (principal, last_used) = self
+        let epoch = self.db.epoch(Kept::Identity);
+        let kept = self
+            .principals
+            .get(hash.as_str(), epoch)
+            .filter(|k| k.expires_at > now());
+        let (principal, last_used) = match kept {
+            Some(k) => (k.principal, k.last_used_at),
+            None => self.read_principal(hash.clone(), epoch).await?,
+        };
+        let precision = chrono::Duration::from_std(self.settings.last_used_precision)
+            .unwrap_or(chrono::Duration::seconds(60));
+        let at = now();
+        if last_used.is_none_or(|t| at - t >= precision) {
+            let token_id = principal.token_id;
+            // Bookkeeping only: a failure here must not fail the caller's request.
+            match self
+                .db
+                .write(move |conn| tokens::touch_last_used(conn, token_id, at))
+                .await
+            {
+                Ok(()) => self
+                    .principals
+                    .update(hash.as_str(), |k| k.last_used_at = Some(at)),
+                Err(error) => tracing::warn!(%error, "could not record token use"),
+            }
+        }
+        Ok(principal)
+    }
+
+    /// Reads the principal behind a token hash with one statement, and keeps it.
+    async fn read_principal(
+        &self,
+        hash: String,
+        epoch: u64,
+    ) -> Result<(Principal, Option<chrono::DateTime<chrono::Utc>>), AppError> {
+        let key = hash.clone();
+        let (principal, token) = self
             .db
             .read(move |conn| {
                 // One statement: the token, its owner and the owner's active memberships.
-                let (token, user, memberships) =
-                    tokens::find_by_hash_with_memberships(conn, &hash)?
-                        .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
+                let (token, user, memberships) = tokens::find_by_hash_with_memberships(conn, &key)?
+                    .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
                 if token.revoked_at.is_some() {
                     return Err(AppError::Unauthenticated(AuthFailure::Revoked));
                 }
                 if token.expires_at <= now() {
                     return Err(AppError::Unauthenticated(AuthFailure::Expired));
                 }
-                Ok((
-                    Principal {
-                        user,
-                        token_id: token.id,
-                        memberships,
-                    },
-                    token.last_used_at,
-                ))
+                let principal = Principal {
+                    user,
+                    token_id: token.id,
+                    memberships,
+                };
+                Ok((principal, token))
             })
             .await?;
-        let precision = chrono::Duration::from_std(self.settings.last_used_precision)
-            .unwrap_or(chrono::Duration::seconds(60));
-        if last_used.is_none_or(|t| now() - t >= precision) {
-            let token_id = principal.token_id;
-            // Bookkeeping only: a failure here must not fail the caller's request.
-            if let Err(error) = self
-                .db
-                .write(move |conn| tokens::touch_last_used(conn, token_id, now()))
-                .await
-            {
-                tracing::warn!(%error, "could not record token use");
-            }
-        }
-        Ok(principal)
+        self.principals.keep(
+            hash,
+            epoch,
+            KeptPrincipal {
+                principal: principal.clone(),
+                expires_at: token.expires_at,
+                last_used_at: token.last_used_at,
+            },
+        );
+        Ok((principal, token.last_used_at))
     }
 
     pub async fn list_tokens(

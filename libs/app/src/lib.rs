@@ -11,6 +11,7 @@ mod api_clients;
 mod feedback;
 mod idempotency;
 mod identity;
+mod kept;
 mod learning;
 mod members;
 mod oauth;
@@ -49,8 +50,8 @@ pub use oauth::{
 pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, WorkspaceRecord};
 pub use plans::{NewPlanRequest, NewTemplateRequest};
 pub use projects::{today, NewProjectRequest, Redacted};
-pub use publishing::{PublishPreview, PublishRequest};
-pub use reports::{CreatedShareLink, DEFAULT_SHARE_LINK_DAYS, MAX_SHARE_LINK_DAYS};
+pub use publishing::{LibraryPage, PublishPreview, PublishRequest};
+pub use reports::{CreatedShareLink, RollupPreview, DEFAULT_SHARE_LINK_DAYS, MAX_SHARE_LINK_DAYS};
 pub use template_sharing::SharedTemplate;
 pub use withheld_terms::{
     clean_withheld_terms, WithheldTerms, MAX_TERM_CHARS, MAX_WITHHELD_TERMS, MIN_TERM_CHARS,
@@ -91,6 +92,10 @@ pub struct App {
     settings: AppSettings,
     /// Immutable things the reporting use cases keep between requests.
     reports: std::sync::Arc<reports::ReportCaches>,
+    /// Principals of tokens used moments ago (see `kept`).
+    principals: std::sync::Arc<identity::KeptPrincipals>,
+    /// Pages of alliances' libraries found moments ago (see `kept`).
+    library: std::sync::Arc<publishing::KeptLibrary>,
 }
 
 impl App {
@@ -99,6 +104,8 @@ impl App {
             db,
             settings,
             reports: Default::default(),
+            principals: std::sync::Arc::new(identity::kept_principals()),
+            library: std::sync::Arc::new(publishing::kept_library()),
         }
     }
 

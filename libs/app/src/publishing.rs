@@ -6,6 +6,8 @@
 //! The library filters a provider's publications by id only when they are named, orders by
 //! publication time alone, and answers everybody but the publisher alike.
 
+use std::sync::{Arc, OnceLock};
+
 use pcref_anonymise::{Redactor, Report};
 use pcref_domain::{
     ActionView, AllianceId, Attribution, Cursor, IfMatch, OrganisationId, Page, PageLimit,
@@ -14,13 +16,41 @@ use pcref_domain::{
     PublishedPriority, PublishedUpdate, Scope, ValidationError,
 };
 use pcref_store::publications::{self as store, NewPublication};
-use pcref_store::DbConnection;
+use pcref_store::{DbConnection, Kept};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::audit::Change;
+use crate::kept::KeptMap;
 use crate::plans::{plan_for, read_plan_document, record_workspace, visible_plan};
 use crate::{now, policy, Acting, App, AppError, Caller, Principal};
+
+/// How long a page of the library may be served from memory: a plan published or withdrawn
+/// through another server shows here within this (through this one, at once).
+const LIBRARY_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A page of an alliance's library as found.
+#[derive(Debug)]
+pub struct LibraryPage {
+    pub page: Page<PublicationSummary>,
+    /// The page as its API writes it, written once by the first request that serves it.
+    pub json: OnceLock<bytes::Bytes>,
+}
+
+/// What a page of the library is found by: the same for every caller who may read it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct LibraryQuery {
+    alliance: AllianceId,
+    filter: PublicationFilter,
+    after: Option<Cursor>,
+    limit: PageLimit,
+}
+
+pub(crate) type KeptLibrary = KeptMap<LibraryQuery, Arc<LibraryPage>>;
+
+pub(crate) fn kept_library() -> KeptLibrary {
+    KeptMap::new(LIBRARY_FRESH_FOR, 4096)
+}
 
 /// What the alliance would see of a plan, and what anonymisation did to get there.
 #[derive(Debug, Clone)]
@@ -510,6 +540,8 @@ impl App {
     }
 
     /// The alliance's library: the current version of every published plan, newest first.
+    /// A page found moments ago is served again while the library has not changed (see
+    /// `kept`): searches repeat, and each one reads every current plan's text.
     pub async fn published_plans(
         &self,
         p: &Caller,
@@ -517,20 +549,38 @@ impl App {
         filter: PublicationFilter,
         after: Option<Cursor>,
         limit: PageLimit,
-    ) -> Result<Page<PublicationSummary>, AppError> {
+    ) -> Result<Arc<LibraryPage>, AppError> {
         p.require_scope(Scope::LibraryRead)?;
         policy::read_library(p, alliance, "alliance")?;
-        self.db
+        let query = LibraryQuery {
+            alliance,
+            filter,
+            after,
+            limit,
+        };
+        let epoch = self.db.epoch(Kept::Library);
+        if let Some(page) = self.library.get(&query, epoch) {
+            return Ok(page);
+        }
+        let q = query.clone();
+        let page = self
+            .db
             .read(move |conn| {
-                Ok(store::list_library(
+                Ok::<_, AppError>(store::list_library(
                     conn,
-                    alliance,
-                    &filter,
-                    after.as_ref(),
-                    limit,
+                    q.alliance,
+                    &q.filter,
+                    q.after.as_ref(),
+                    q.limit,
                 )?)
             })
-            .await
+            .await?;
+        let page = Arc::new(LibraryPage {
+            page,
+            json: OnceLock::new(),
+        });
+        self.library.keep(query, epoch, Arc::clone(&page));
+        Ok(page)
     }
 
     pub async fn get_publication(

@@ -37,18 +37,41 @@ const MAX_CACHED_REPORTS: usize = 256;
 /// The most periods whose live roll-up is kept.
 const MAX_CACHED_ROLLUPS: usize = 1024;
 /// How long a kept roll-up may be served without being computed again. Within one server it is
-/// dropped as soon as the alliance's audit log moves on; the limit bounds what another server
-/// sharing the PostgreSQL database could make stale, should its clock run behind this one's
-/// (its entries' time-ordered ids would then sort before the newest seen here).
+/// dropped as soon as a change in its alliance is audited (every change a roll-up reads is
+/// audited in the transaction that makes it: see `pcref_store::Db::audited_epoch`); the limit
+/// bounds what a change made through another server sharing the PostgreSQL database leaves
+/// stale.
 const ROLLUP_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A live roll-up as computed, and what it was computed from.
 #[derive(Debug)]
 struct KeptRollup {
+    /// The period's alliance (a period never moves), for the caller's check.
+    alliance_id: AllianceId,
     today: NaiveDate,
-    watermark: Option<String>,
+    /// The alliance's audited epoch when the roll-up's read began.
+    epoch: u64,
     at: std::time::Instant,
-    rollup: Arc<Rollup>,
+    preview: RollupPreview,
+}
+
+/// A live roll-up and its JSON (the domain's serialisation, as issued reports freeze it),
+/// written once per computation rather than once per request: it is tens of kilobytes.
+#[derive(Debug, Clone)]
+pub struct RollupPreview {
+    pub rollup: Arc<Rollup>,
+    pub json: bytes::Bytes,
+}
+
+impl RollupPreview {
+    fn of(rollup: Rollup) -> Result<RollupPreview, AppError> {
+        let json = serde_json::to_vec(&rollup)
+            .map_err(|e| AppError::Internal(format!("writing a roll-up as JSON failed: {e}")))?;
+        Ok(RollupPreview {
+            rollup: Arc::new(rollup),
+            json: json.into(),
+        })
+    }
 }
 
 /// What the reporting use cases keep in memory between requests: only immutable things.
@@ -57,7 +80,7 @@ pub struct ReportCaches {
     plans: Mutex<HashMap<PublicationId, Arc<PlanFacts>>>,
     reports: Mutex<HashMap<BoardReportId, Arc<BoardReport>>>,
     rollups: Mutex<HashMap<ReportingPeriodId, KeptRollup>>,
-    pages: Mutex<HashMap<(BoardReportId, String), Arc<String>>>,
+    pages: Mutex<HashMap<(BoardReportId, String), bytes::Bytes>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -101,18 +124,21 @@ impl ReportCaches {
         Ok(found)
     }
 
+    /// The kept roll-up of the period with its alliance, if it may still be served.
     fn kept_rollup(
         &self,
+        db: &pcref_store::Db,
         period: ReportingPeriodId,
         today: NaiveDate,
-        watermark: &Option<String>,
-    ) -> Option<Arc<Rollup>> {
+    ) -> Option<(AllianceId, RollupPreview)> {
         lock(&self.rollups)
             .get(&period)
             .filter(|k| {
-                k.today == today && &k.watermark == watermark && k.at.elapsed() < ROLLUP_FRESH_FOR
+                k.today == today
+                    && k.at.elapsed() < ROLLUP_FRESH_FOR
+                    && k.epoch == db.audited_epoch(k.alliance_id)
             })
-            .map(|k| Arc::clone(&k.rollup))
+            .map(|k| (k.alliance_id, k.preview.clone()))
     }
 
     fn keep_rollup(&self, period: ReportingPeriodId, kept: KeptRollup) {
@@ -220,41 +246,44 @@ fn link_unusable(link: &ShareLink, at: DateTime<Utc>) -> Option<String> {
 
 impl App {
     /// The live roll-up of a period, for any member of its alliance. Computed again only when
-    /// the alliance has recorded a change since (or the day has turned): the preview is live,
-    /// and costs two index lookups while nothing changes.
+    /// a change in the alliance has been audited since (or the day has turned): the preview is
+    /// live, and costs no query while nothing changes.
     pub async fn rollup_preview(
         &self,
         c: &Caller,
         id: ReportingPeriodId,
-    ) -> Result<Arc<Rollup>, AppError> {
+    ) -> Result<RollupPreview, AppError> {
         c.require_scope(Scope::ReportsRead)?;
-        let (c, caches) = (c.clone(), Arc::clone(&self.reports));
+        let hidden = |_| AppError::NotFound("reporting period");
+        if let Some((alliance, preview)) = self.reports.kept_rollup(&self.db, id, crate::today()) {
+            policy::read_periods(c, alliance).map_err(hidden)?;
+            return Ok(preview);
+        }
+        let (c, caches, db) = (c.clone(), Arc::clone(&self.reports), self.db.clone());
         self.db
             .read(move |conn| {
                 let period = find_period(conn, id)?;
-                policy::read_periods(&c, period.alliance_id)
-                    .map_err(|_| AppError::NotFound("reporting period"))?;
+                policy::read_periods(&c, period.alliance_id).map_err(hidden)?;
                 let today = crate::today();
-                // Read before the figures: a change recorded in between only makes the next
-                // request compute them again.
-                let watermark = pcref_store::audit::latest_in_alliance(conn, period.alliance_id)?;
-                if let Some(kept) = caches.kept_rollup(id, today, &watermark) {
-                    return Ok(kept);
-                }
+                // Taken before the figures are read: a change audited in between only makes
+                // the next request compute them again.
+                let epoch = db.audited_epoch(period.alliance_id);
                 // One read transaction: every figure from the same moment.
-                let rollup = Arc::new(pcref_store::read_transaction(conn, |conn| {
+                let rollup = pcref_store::read_transaction(conn, |conn| {
                     full_rollup(&caches, conn, &period, today)
-                })?);
+                })?;
+                let preview = RollupPreview::of(rollup)?;
                 caches.keep_rollup(
                     id,
                     KeptRollup {
+                        alliance_id: period.alliance_id,
                         today,
-                        watermark,
+                        epoch,
                         at: std::time::Instant::now(),
-                        rollup: Arc::clone(&rollup),
+                        preview: preview.clone(),
                     },
                 );
-                Ok(rollup)
+                Ok(preview)
             })
             .await
     }
@@ -266,17 +295,17 @@ impl App {
         report: &BoardReport,
         key: &str,
         render: impl FnOnce(&BoardReport) -> Result<String, E>,
-    ) -> Result<Arc<String>, E> {
+    ) -> Result<bytes::Bytes, E> {
         let k = (report.id, key.to_owned());
         if let Some(page) = lock(&self.reports.pages).get(&k) {
-            return Ok(Arc::clone(page));
+            return Ok(page.clone());
         }
-        let page = Arc::new(render(report)?);
+        let page = bytes::Bytes::from(render(report)?);
         let mut pages = lock(&self.reports.pages);
         if pages.len() >= MAX_CACHED_REPORTS {
             pages.clear();
         }
-        pages.insert(k, Arc::clone(&page));
+        pages.insert(k, page.clone());
         Ok(page)
     }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::ValidationError;
 
 /// How many items a page holds: 50 unless asked, never more than 200.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageLimit(u32);
 
 impl PageLimit {
@@ -39,7 +39,7 @@ impl Default for PageLimit {
 
 /// An opaque position in a list. Today it is the id of the last item served; clients must
 /// only pass back what they were given.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cursor(String);
 
 impl Cursor {

@@ -295,7 +295,7 @@ impl PublicationSummary {
 }
 
 /// Filters for the alliance's library of published plans.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PublicationFilter {
     /// Words that must all appear (case-insensitive) in the plan's texts.
     pub text: Option<String>,

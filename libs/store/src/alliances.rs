@@ -98,6 +98,9 @@ pub fn update(
     reporting_cycle_days: u32,
     now: DateTime<Utc>,
 ) -> Result<Option<Alliance>, StoreError> {
+    // Its name is shown with memberships and with published plans.
+    crate::changes::mark(crate::Kept::Identity);
+    crate::changes::mark(crate::Kept::Library);
     let cycle = i32::try_from(reporting_cycle_days)
         .map_err(|_| StoreError::Internal("reporting cycle out of range".into()))?;
     let changed = diesel::update(

@@ -9,6 +9,9 @@ use crate::{to_db_time, DbConnection, StoreError};
 
 /// Appends an entry, in the same transaction as the change it records.
 pub fn append(conn: &mut DbConnection, entry: &AuditEntry) -> Result<(), StoreError> {
+    if let Some(alliance) = entry.alliance_id {
+        crate::changes::mark_audited(alliance);
+    }
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
     let row = AuditRow {
         id: entry.id.to_string(),
@@ -72,25 +75,4 @@ pub fn list(
         .map(TryInto::try_into)
         .collect::<Result<Vec<AuditEntry>, _>>()?;
     Ok(Page::from_overfetch(rows, limit, |e| Cursor::after(e.id)))
-}
-
-/// The newest entry recorded for the alliance (any visibility): every change a roll-up reads is
-/// recorded in the same transaction as the change, so a roll-up computed after this entry is
-/// still current while it stays the newest. Two index lookups, whatever the log's size.
-pub fn latest_in_alliance(
-    conn: &mut DbConnection,
-    alliance: AllianceId,
-) -> Result<Option<String>, StoreError> {
-    let mut latest: Option<String> = None;
-    for visibility in ["alliance", "organisation"] {
-        let found = audit_log::table
-            .filter(audit_log::alliance_id.eq(alliance.to_string()))
-            .filter(audit_log::visibility.eq(visibility))
-            .order(audit_log::id.desc())
-            .select(audit_log::id)
-            .first::<String>(conn)
-            .optional()?;
-        latest = latest.max(found);
-    }
-    Ok(latest)
 }

@@ -9,6 +9,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::changes::{self, Epochs, Kept};
 use crate::StoreError;
 
 /// A connection to either backend. Queries are written once against this type.
@@ -262,6 +263,12 @@ pub struct Db {
     url: DatabaseUrl,
     /// SQLite only: the writer thread that group-commits this process's writes.
     writer: Option<crate::group_commit::Sender>,
+    /// Move on when a committed write changed something the app keeps in memory.
+    epochs: Epochs,
+    /// One per pooled connection: a request waits for its turn here, as a parked task, rather
+    /// than as a blocking-pool thread asleep on the pool (64 requests in flight would otherwise
+    /// wake 64 threads on two cores).
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Db {
@@ -293,10 +300,11 @@ impl Db {
             .test_on_check_out(false)
             .error_handler(Box::new(TracingErrorHandler))
             .build_unchecked(manager);
+        let epochs = Epochs::default();
         let writer = match settings.url {
             DatabaseUrl::Sqlite { .. } => {
                 let pool = pool.clone();
-                Some(crate::group_commit::start(move || {
+                Some(crate::group_commit::start(epochs.clone(), move || {
                     pool.get()
                         .map_err(|e| StoreError::Unavailable(e.to_string()))
                 })?)
@@ -307,6 +315,10 @@ impl Db {
             pool,
             url: settings.url.clone(),
             writer,
+            epochs,
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                settings.max_connections.max(1) as usize,
+            )),
         })
     }
 
@@ -316,6 +328,18 @@ impl Db {
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// Where this database's epoch for `what` stands: it moves on, before the write is
+    /// answered, whenever a committed write changed it (see [`Kept`]).
+    pub fn epoch(&self, what: Kept) -> u64 {
+        self.epochs.current(what)
+    }
+
+    /// Where the epoch of what is audited in this alliance stands: it moves on, before the
+    /// write is answered, whenever a committed write audited a change in the alliance.
+    pub fn audited_epoch(&self, alliance: pcref_domain::AllianceId) -> u64 {
+        self.epochs.audited(alliance)
     }
 
     /// Applies pending migrations and returns the versions applied.
@@ -339,8 +363,13 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        let turn = std::sync::Arc::clone(&self.turns)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Internal("the database's queue was closed".into()))?;
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let mut conn = db.connection()?;
             f(&mut conn)
         })
@@ -365,7 +394,15 @@ impl Db {
         E: From<StoreError> + Send + 'static,
     {
         let Some(writer) = &self.writer else {
-            return self.read(move |conn| write_transaction(conn, f)).await;
+            let epochs = self.epochs.clone();
+            return self
+                .read(move |conn| {
+                    changes::reset();
+                    let result = write_transaction(conn, f);
+                    epochs.advance_marked();
+                    result
+                })
+                .await;
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
         writer

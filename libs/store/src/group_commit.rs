@@ -22,6 +22,7 @@ use std::sync::mpsc;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::Connection;
 
+use crate::changes::{self, Epochs};
 use crate::{DbConnection, StoreError};
 
 /// The most writes that share one commit. A batch is whatever is waiting when the previous
@@ -134,7 +135,7 @@ pub(crate) type Sender = mpsc::Sender<Box<dyn WriteJob>>;
 
 /// Starts the writer thread. `connect` gives it a connection for each batch (from the pool,
 /// which replaces broken connections).
-pub(crate) fn start<C, G>(connect: G) -> Result<Sender, StoreError>
+pub(crate) fn start<C, G>(epochs: Epochs, connect: G) -> Result<Sender, StoreError>
 where
     G: Fn() -> Result<C, StoreError> + Send + 'static,
     C: std::ops::DerefMut<Target = DbConnection>,
@@ -161,7 +162,7 @@ where
                         continue;
                     }
                 };
-                run_batch(&mut conn, batch);
+                run_batch(&mut conn, &epochs, batch);
             }
         })
         .map_err(|e| StoreError::Internal(format!("cannot start the SQLite writer thread: {e}")))?;
@@ -169,7 +170,8 @@ where
 }
 
 /// Runs a batch in one transaction and answers every write in it after the commit.
-fn run_batch(conn: &mut DbConnection, batch: Vec<Box<dyn WriteJob>>) {
+fn run_batch(conn: &mut DbConnection, epochs: &Epochs, batch: Vec<Box<dyn WriteJob>>) {
+    changes::reset();
     let begun = match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
@@ -207,6 +209,8 @@ fn run_batch(conn: &mut DbConnection, batch: Vec<Box<dyn WriteJob>>) {
             }
         }
     };
+    // Before any answer: whoever hears that a token was revoked finds it refused.
+    epochs.advance_marked();
     for answer in answers {
         answer.send(committed.clone());
     }

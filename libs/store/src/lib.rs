@@ -3,6 +3,7 @@
 //! Every query is written once against [`DbConnection`] and runs on SQLite and PostgreSQL.
 //! Functions here take a connection and do no authorization: that is `libs/app`'s job.
 
+mod changes;
 mod db;
 mod error;
 mod group_commit;
@@ -28,6 +29,7 @@ pub mod templates;
 pub mod tokens;
 pub mod users;
 
+pub use changes::Kept;
 pub use db::{
     migration_names, read_transaction, write_transaction, Backend, DatabaseUrl, Db, DbConnection,
     DbSettings,

@@ -41,6 +41,7 @@ pub fn insert(
     invited_as: Option<&DisplayName>,
     now: DateTime<Utc>,
 ) -> Result<Membership, StoreError> {
+    crate::changes::mark(crate::Kept::Identity);
     let row = MembershipRow {
         id: MembershipId::new().to_string(),
         user_id: user.to_string(),
@@ -173,6 +174,7 @@ pub fn set_role(
     role: Role,
     now: DateTime<Utc>,
 ) -> Result<Option<Membership>, StoreError> {
+    crate::changes::mark(crate::Kept::Identity);
     let changed = diesel::update(
         memberships::table
             .find(id.to_string())
@@ -196,6 +198,7 @@ pub fn activate(
     id: MembershipId,
     now: DateTime<Utc>,
 ) -> Result<Option<Membership>, StoreError> {
+    crate::changes::mark(crate::Kept::Identity);
     diesel::update(memberships::table.find(id.to_string()))
         .set((
             memberships::status.eq(MembershipStatus::Active.as_str()),
@@ -214,6 +217,7 @@ pub fn reinvite(
     invited_as: &DisplayName,
     now: DateTime<Utc>,
 ) -> Result<Option<Membership>, StoreError> {
+    crate::changes::mark(crate::Kept::Identity);
     diesel::update(memberships::table.find(id.to_string()))
         .set((
             memberships::role.eq(role.as_str()),
@@ -226,6 +230,7 @@ pub fn reinvite(
 }
 
 pub fn delete(conn: &mut DbConnection, id: MembershipId) -> Result<bool, StoreError> {
+    crate::changes::mark(crate::Kept::Identity);
     let deleted = diesel::delete(memberships::table.find(id.to_string())).execute(conn)?;
     Ok(deleted == 1)
 }

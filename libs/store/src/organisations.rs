@@ -80,6 +80,9 @@ pub fn rename(
     name: &Name,
     now: DateTime<Utc>,
 ) -> Result<Option<Organisation>, StoreError> {
+    // Its name is shown with memberships and with published plans.
+    crate::changes::mark(crate::Kept::Identity);
+    crate::changes::mark(crate::Kept::Library);
     let changed = diesel::update(
         organisations::table
             .find(id.to_string())

@@ -287,6 +287,7 @@ pub fn insert_publication(
     new: NewPublication<'_>,
     now: DateTime<Utc>,
 ) -> Result<Publication, StoreError> {
+    crate::changes::mark(crate::Kept::Library);
     let id = PublicationId::new();
     let series = new.series_id.to_string();
     diesel::update(publications::table.filter(publications::series_id.eq(&series)))
@@ -492,6 +493,7 @@ pub fn withdraw(
     publication: &PublicationSummary,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    crate::changes::mark(crate::Kept::Library);
     let changed = diesel::update(
         publications::table
             .find(publication.id.to_string())

@@ -155,6 +155,7 @@ pub fn revoke(
     id: AccessTokenId,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    crate::changes::mark(crate::Kept::Identity);
     let changed = diesel::update(
         access_tokens::table
             .find(id.to_string())
@@ -197,6 +198,7 @@ pub fn revoke_all_for_user(
     user: UserId,
     now: DateTime<Utc>,
 ) -> Result<Vec<AccessToken>, StoreError> {
+    crate::changes::mark(crate::Kept::Identity);
     let live = access_tokens::table
         .filter(access_tokens::user_id.eq(user.to_string()))
         .filter(access_tokens::revoked_at.is_null())

@@ -19,6 +19,7 @@ use crate::publishing_types::{
     PublicationPage, PublicationVersions, PublishPreview, WithdrawRequest,
 };
 use crate::types::{CursorParam, EthnicCode, Ruled, SearchWords};
+use crate::written_json::WrittenJson;
 
 pub struct PublishingApi;
 
@@ -184,7 +185,7 @@ impl PublishingApi {
         /// Items per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
-    ) -> Result<Json<PublicationPage>, ApiError> {
+    ) -> Result<WrittenJson<PublicationPage>, ApiError> {
         let caller = auth.caller();
         let alliance = AllianceId(alliance_id.0);
         let filter = valid(
@@ -205,7 +206,10 @@ impl PublishingApi {
         let found = app
             .published_plans(&caller, alliance, filter, cursor, limit)
             .await?;
-        Ok(Json(found.into()))
+        let json = found
+            .json
+            .get_or_init(|| WrittenJson::write(&PublicationPage::from(found.page.clone())));
+        Ok(WrittenJson::written(json.clone()))
     }
 
     /// Get a published version

@@ -6,7 +6,7 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::param::Path;
-use poem_openapi::payload::{Binary, Html, Json};
+use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
@@ -19,9 +19,10 @@ use crate::auth::{ApiScopes, BearerAuth, CallerAuth};
 use crate::headers::IdempotencyKey;
 use crate::problem::{ApiError, Problem};
 use crate::report_types::{
-    BoardReportList, BoardReportSummary, BoardReportView, NewShareLink, Rollup, SerdeJson,
-    ShareLinkCreated, ShareLinkList, ShareLinkView,
+    BoardReportList, BoardReportSummary, BoardReportView, NewShareLink, Rollup, ShareLinkCreated,
+    ShareLinkList, ShareLinkView,
 };
+use crate::written_json::{WrittenHtml, WrittenJson};
 
 /// Pages served as documents: no script, nothing from elsewhere, not cached, not indexed.
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -38,7 +39,7 @@ pub enum ReportPage {
     /// The page, ready to print on A4.
     #[oai(status = 200)]
     Ok(
-        Html<String>,
+        WrittenHtml,
         #[oai(header = "Content-Security-Policy")] String,
         #[oai(header = "Cache-Control")] String,
         #[oai(header = "Referrer-Policy")] String,
@@ -47,9 +48,9 @@ pub enum ReportPage {
 }
 
 impl ReportPage {
-    fn of(html: String) -> Self {
+    fn of(html: bytes::Bytes) -> Self {
         ReportPage::Ok(
-            Html(html),
+            WrittenHtml(html),
             PAGE_POLICY.to_owned(),
             "no-store".to_owned(),
             "no-referrer".to_owned(),
@@ -74,7 +75,7 @@ pub enum SharedPage {
     /// The page of the report the link opens.
     #[oai(status = 200)]
     Ok(
-        Html<String>,
+        WrittenHtml,
         #[oai(header = "Content-Security-Policy")] String,
         #[oai(header = "Cache-Control")] String,
         #[oai(header = "Referrer-Policy")] String,
@@ -131,7 +132,12 @@ fn rendering_failed(e: pcref_reports::ReportError) -> ApiError {
 }
 
 /// The report's page, rendered once per server (an issued report never changes).
-fn page(app: &App, report: &BoardReport, format: Format, base: &str) -> Result<String, ApiError> {
+fn page(
+    app: &App,
+    report: &BoardReport,
+    format: Format,
+    base: &str,
+) -> Result<bytes::Bytes, ApiError> {
     type Render =
         fn(&BoardReport, &pcref_reports::ReportLinks) -> Result<String, pcref_reports::ReportError>;
     let (name, render): (&str, Render) = match format {
@@ -140,7 +146,6 @@ fn page(app: &App, report: &BoardReport, format: Format, base: &str) -> Result<S
     };
     let key = format!("{name} {base}");
     app.rendered_report(report, &key, |r| render(r, &links(base)))
-        .map(|page| page.as_str().to_owned())
         .map_err(rendering_failed)
 }
 
@@ -216,14 +221,11 @@ impl ReportsApi {
         #[oai(scope = "ApiScopes::ReportsRead")] auth: CallerAuth,
         app: Data<&App>,
         period_id: Path<Uuid>,
-    ) -> Result<SerdeJson<Rollup>, ApiError> {
-        let rollup = app
+    ) -> Result<WrittenJson<Rollup>, ApiError> {
+        let preview = app
             .rollup_preview(&auth.caller(), ReportingPeriodId(period_id.0))
             .await?;
-        SerdeJson::of(rollup.as_ref()).map_err(|e| {
-            tracing::error!(error = %e, "writing a roll-up as JSON failed");
-            ApiError::internal()
-        })
+        Ok(WrittenJson::written(preview.json))
     }
 
     /// Issue a board report
@@ -564,9 +566,9 @@ impl SharedReportsApi {
     }
 }
 
-fn shared_page(html: String) -> SharedPage {
+fn shared_page(html: bytes::Bytes) -> SharedPage {
     SharedPage::Ok(
-        Html(html),
+        WrittenHtml(html),
         PAGE_POLICY.to_owned(),
         "no-store".to_owned(),
         "no-referrer".to_owned(),

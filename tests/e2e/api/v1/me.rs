@@ -546,6 +546,87 @@ async fn tokens_are_listed_in_pages(backend: Backend) {
     assert_eq!(unique.len(), 5, "no token twice: {seen:?}");
 }
 
+/// The server keeps the principal behind a token it has just seen (no query per request); any
+/// change to what that principal was read from must still show in the very next request.
+async fn me_follows_every_change_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alliance = app
+        .bootstrap("Prompt Alliance", "lead@prompt.example")
+        .await;
+    let admin = &alliance.admin;
+    let trust = app
+        .create_organisation(admin, &alliance.alliance_id, "Prompt Trust", "provider")
+        .await;
+    let member = app
+        .add_member(
+            admin,
+            &alliance.alliance_id,
+            Some(&trust),
+            "pat.member@prompt.example",
+            "provider_viewer",
+        )
+        .await;
+    let me = |token: String| {
+        let app = &app;
+        async move { expect_status(app.get("/api/v1/me", &token).await, StatusCode::OK).await }
+    };
+    let first = me(member.token.clone()).await;
+    assert_eq!(
+        first["memberships"][0]["role"], "provider_viewer",
+        "{first}"
+    );
+    // Read twice: the second answer comes from what the server kept.
+    assert_eq!(me(member.token.clone()).await, first);
+
+    let changes: [(String, Value); 3] = [
+        (
+            format!("/api/v1/memberships/{}", member.membership_id),
+            json!({ "role": "provider_editor" }),
+        ),
+        (
+            format!("/api/v1/organisations/{trust}"),
+            json!({ "name": "Prompt Healthcare NHS Trust" }),
+        ),
+        (
+            format!("/api/v1/alliances/{}", alliance.alliance_id),
+            json!({ "name": "Prompt PCREF Alliance" }),
+        ),
+    ];
+    for (path, body) in changes {
+        expect_status(
+            app.patch(&path, &admin.token, Some("*"), body).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let now = me(member.token.clone()).await;
+    let held = &now["memberships"][0];
+    assert_eq!(held["role"], "provider_editor", "{now}");
+    assert_eq!(
+        held["organisation_name"], "Prompt Healthcare NHS Trust",
+        "{now}"
+    );
+    assert_eq!(held["alliance_name"], "Prompt PCREF Alliance", "{now}");
+
+    expect_status(
+        app.delete(
+            &format!("/api/v1/memberships/{}", member.membership_id),
+            &admin.token,
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let removed = me(member.token.clone()).await;
+    assert_eq!(removed["memberships"], json!([]), "{removed}");
+    expect_problem(
+        app.get(&format!("/api/v1/organisations/{trust}"), &member.token)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
 backend_tests!(
     me_shows_the_user_and_only_active_memberships,
     me_needs_a_token,
@@ -553,6 +634,7 @@ backend_tests!(
     token_lifetimes_are_checked,
     a_token_needs_a_name,
     a_revoked_token_stops_working,
+    me_follows_every_change_at_once,
     a_token_can_revoke_itself,
     another_users_token_cannot_be_revoked,
     an_expired_token_is_refused,
