@@ -1,6 +1,6 @@
 //! Things read from the database and kept in memory between requests, so that a request for
 //! something seen moments ago costs no query: the principal behind a token, a page of the
-//! alliance's library.
+//! alliance's library, an action plan.
 //!
 //! A kept value is served only while both hold:
 //! - the database's epoch for what it was read from ([`pcref_store::Kept`]) has not moved since
@@ -55,9 +55,25 @@ impl<K: Eq + Hash, V: Clone> KeptMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let entries = self.lock();
-        let e = entries.get(key)?;
-        (e.epoch == epoch && e.read_at.elapsed() < self.fresh_for).then(|| e.value.clone())
+        self.get_with(key, |_| epoch)
+    }
+
+    /// As [`KeptMap::get`], for values whose epoch depends on what they are (the audited
+    /// epoch of a plan's own alliance, say).
+    pub(crate) fn get_with<Q>(&self, key: &Q, epoch_of: impl FnOnce(&V) -> u64) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let (value, read_at_epoch) = {
+            let entries = self.lock();
+            let e = entries.get(key)?;
+            if e.read_at.elapsed() >= self.fresh_for {
+                return None;
+            }
+            (e.value.clone(), e.epoch)
+        };
+        (epoch_of(&value) == read_at_epoch).then_some(value)
     }
 
     /// Keeps a value read at `epoch`: the epoch taken before the read began, so that a change

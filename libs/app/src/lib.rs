@@ -96,6 +96,8 @@ pub struct App {
     principals: std::sync::Arc<identity::KeptPrincipals>,
     /// Pages of alliances' libraries found moments ago (see `kept`).
     library: std::sync::Arc<publishing::KeptLibrary>,
+    /// Action plans read moments ago (see `kept`).
+    plans: std::sync::Arc<plans::KeptPlans>,
 }
 
 impl App {
@@ -106,6 +108,7 @@ impl App {
             reports: Default::default(),
             principals: std::sync::Arc::new(identity::kept_principals()),
             library: std::sync::Arc::new(publishing::kept_library()),
+            plans: std::sync::Arc::new(plans::kept_plans()),
         }
     }
 

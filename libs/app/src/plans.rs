@@ -2,6 +2,8 @@
 //! Every check is `policy::read_workspace` / `write_workspace`: nobody outside the provider
 //! sees any of it.
 
+use std::sync::Arc;
+
 use chrono::{NaiveDate, Utc};
 use pcref_domain::{
     ActionDraft, ActionStatus, Competency, Cursor, EthnicCategory, GoalDraft, IfMatch,
@@ -16,7 +18,18 @@ use pcref_store::{alliances, memberships, organisations, DbConnection};
 use serde_json::{json, Value};
 
 use crate::audit::{self, Actor, AuditScope, Change};
+use crate::kept::KeptMap;
 use crate::{check_if_match, check_optional_if_match, now, policy, App, AppError, Principal};
+
+/// How long a plan read from the database may be served from memory (see `kept`): a change made
+/// through another server is seen within this; through this one, at once.
+const PLANS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+pub(crate) type KeptPlans = KeptMap<PlanId, Arc<Plan>>;
+
+pub(crate) fn kept_plans() -> KeptPlans {
+    KeptMap::new(PLANS_FRESH_FOR, 10_000)
+}
 
 /// A new plan: its fields, and the template to copy the structure of, if any.
 #[derive(Debug, Clone)]
@@ -456,11 +469,30 @@ impl App {
             .await
     }
 
+    /// A plan, from memory when it was read moments ago and nothing has been audited in its
+    /// alliance since (every change to a plan is audited in the transaction that makes it).
     pub async fn get_plan(&self, p: &Principal, id: PlanId) -> Result<Plan, AppError> {
-        let p = p.clone();
-        self.db
-            .read(move |conn| plan_for(conn, &p, id, false))
-            .await
+        let kept = self
+            .plans
+            .get_with(&id, |plan| self.db.audited_epoch(plan.alliance_id));
+        if let Some(plan) = kept {
+            policy::read_workspace(p, plan.organisation_id, "plan")?;
+            return Ok(Plan::clone(&plan));
+        }
+        let (p, db) = (p.clone(), self.db.clone());
+        let (plan, epoch) = self
+            .db
+            .read(move |conn| {
+                let seen = plan_for(conn, &p, id, false)?;
+                let epoch = db.audited_epoch(seen.alliance_id);
+                // Read again once the epoch is taken (a plan never changes alliance): a change
+                // committed meanwhile is then either in what is kept or moves the epoch on.
+                let plan = store::find_plan(conn, id)?.ok_or(AppError::NotFound("plan"))?;
+                Ok::<_, AppError>((plan, epoch))
+            })
+            .await?;
+        self.plans.keep(id, epoch, Arc::new(plan.clone()));
+        Ok(plan)
     }
 
     pub async fn update_plan(
