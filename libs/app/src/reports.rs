@@ -262,15 +262,18 @@ impl App {
         let (c, caches, db) = (c.clone(), Arc::clone(&self.reports), self.db.clone());
         self.db
             .read(move |conn| {
-                let period = find_period(conn, id)?;
-                policy::read_periods(&c, period.alliance_id).map_err(hidden)?;
+                let seen = find_period(conn, id)?;
+                policy::read_periods(&c, seen.alliance_id).map_err(hidden)?;
                 let today = crate::today();
-                // Taken before the figures are read: a change audited in between only makes
-                // the next request compute them again.
-                let epoch = db.audited_epoch(period.alliance_id);
-                // One read transaction: every figure from the same moment.
-                let rollup = pcref_store::read_transaction(conn, |conn| {
-                    full_rollup(&caches, conn, &period, today)
+                // Taken before the period and its figures are read (a period never changes
+                // alliance): a change audited meanwhile is then either in what is kept or
+                // moves the epoch on.
+                let epoch = db.audited_epoch(seen.alliance_id);
+                // One read transaction: the period and every figure from the same moment.
+                let (period, rollup) = pcref_store::read_transaction(conn, |conn| {
+                    let period = find_period(conn, id)?;
+                    let rollup = full_rollup(&caches, conn, &period, today)?;
+                    Ok::<_, AppError>((period, rollup))
                 })?;
                 let preview = RollupPreview::of(rollup)?;
                 caches.keep_rollup(
