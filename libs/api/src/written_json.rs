@@ -2,7 +2,7 @@
 
 /// A JSON body documented as `T` whose bytes were written before the request came: the kept
 /// roll-up preview (the domain's serialisation, which `T` mirrors field for field, as issued
-/// reports freeze it: [`pcref_app::RollupPreview`]) and kept pages of the library
+/// reports freeze it: [`pcref_app::App::rollup_preview`]) and kept pages of the library
 /// ([`pcref_app::LibraryPage`]). Requests share those bytes instead of building `T` and a JSON
 /// value tree each time. The end-to-end tests read every field of these bodies, so a drift
 /// between a body and its documented type fails them.

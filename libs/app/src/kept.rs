@@ -1,6 +1,6 @@
 //! Things read from the database and kept in memory between requests, so that a request for
 //! something seen moments ago costs no query: the principal behind a token, a page of the
-//! alliance's library, an action plan.
+//! alliance's library, an action plan, a period's live roll-up.
 //!
 //! A kept value is served only while both hold:
 //! - the database's epoch for what it was read from ([`pcref_store::Kept`]) has not moved since

@@ -51,7 +51,7 @@ pub use plan_stages::{ActionQuery, ActionWithFlags, NewProgressUpdate, Workspace
 pub use plans::{NewPlanRequest, NewTemplateRequest};
 pub use projects::{today, NewProjectRequest, Redacted};
 pub use publishing::{LibraryPage, PublishPreview, PublishRequest};
-pub use reports::{CreatedShareLink, RollupPreview, DEFAULT_SHARE_LINK_DAYS, MAX_SHARE_LINK_DAYS};
+pub use reports::{CreatedShareLink, DEFAULT_SHARE_LINK_DAYS, MAX_SHARE_LINK_DAYS};
 pub use template_sharing::SharedTemplate;
 pub use withheld_terms::{
     clean_withheld_terms, WithheldTerms, MAX_TERM_CHARS, MAX_WITHHELD_TERMS, MIN_TERM_CHARS,
@@ -98,6 +98,8 @@ pub struct App {
     library: std::sync::Arc<publishing::KeptLibrary>,
     /// Action plans read moments ago (see `kept`).
     plans: std::sync::Arc<plans::KeptPlans>,
+    /// Live roll-ups computed moments ago (see `kept`).
+    rollups: std::sync::Arc<reports::KeptRollups>,
 }
 
 impl App {
@@ -109,6 +111,7 @@ impl App {
             principals: std::sync::Arc::new(identity::kept_principals()),
             library: std::sync::Arc::new(publishing::kept_library()),
             plans: std::sync::Arc::new(plans::kept_plans()),
+            rollups: std::sync::Arc::new(reports::kept_rollups()),
         }
     }
 

@@ -22,6 +22,7 @@ use pcref_store::DbConnection;
 use serde_json::json;
 
 use crate::audit::{self, Actor, AuditScope, Change};
+use crate::kept::KeptMap;
 use crate::rollup::{compute, with_previous, PlanFacts};
 use crate::{now, policy, App, AppError, Caller, Principal};
 
@@ -35,7 +36,7 @@ const MAX_CACHED_PLANS: usize = 100_000;
 /// The most issued reports (and rendered pages of them) kept whole in memory.
 const MAX_CACHED_REPORTS: usize = 256;
 /// The most periods whose live roll-up is kept.
-const MAX_CACHED_ROLLUPS: usize = 1024;
+const MAX_KEPT_ROLLUPS: usize = 1024;
 /// How long a kept roll-up may be served without being computed again. Within one server it is
 /// dropped as soon as a change in its alliance is audited (every change a roll-up reads is
 /// audited in the transaction that makes it: see `pcref_store::Db::audited_epoch`); the limit
@@ -43,35 +44,22 @@ const MAX_CACHED_ROLLUPS: usize = 1024;
 /// stale.
 const ROLLUP_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// A live roll-up as computed, and what it was computed from.
-#[derive(Debug)]
-struct KeptRollup {
+/// A period's live roll-up as computed (see `kept`), under its alliance's audited epoch.
+#[derive(Debug, Clone)]
+pub(crate) struct KeptRollup {
     /// The period's alliance (a period never moves), for the caller's check.
     alliance_id: AllianceId,
+    /// The day it was computed for: a running period's roll-up is taken as of today.
     today: NaiveDate,
-    /// The alliance's audited epoch when the roll-up's read began.
-    epoch: u64,
-    at: std::time::Instant,
-    preview: RollupPreview,
+    /// The roll-up's JSON (the domain's serialisation, as issued reports freeze it), written
+    /// once per computation rather than once per request: it is tens of kilobytes.
+    json: bytes::Bytes,
 }
 
-/// A live roll-up and its JSON (the domain's serialisation, as issued reports freeze it),
-/// written once per computation rather than once per request: it is tens of kilobytes.
-#[derive(Debug, Clone)]
-pub struct RollupPreview {
-    pub rollup: Arc<Rollup>,
-    pub json: bytes::Bytes,
-}
+pub(crate) type KeptRollups = KeptMap<ReportingPeriodId, KeptRollup>;
 
-impl RollupPreview {
-    fn of(rollup: Rollup) -> Result<RollupPreview, AppError> {
-        let json = serde_json::to_vec(&rollup)
-            .map_err(|e| AppError::Internal(format!("writing a roll-up as JSON failed: {e}")))?;
-        Ok(RollupPreview {
-            rollup: Arc::new(rollup),
-            json: json.into(),
-        })
-    }
+pub(crate) fn kept_rollups() -> KeptRollups {
+    KeptMap::new(ROLLUP_FRESH_FOR, MAX_KEPT_ROLLUPS)
 }
 
 /// What the reporting use cases keep in memory between requests: only immutable things.
@@ -79,7 +67,6 @@ impl RollupPreview {
 pub struct ReportCaches {
     plans: Mutex<HashMap<PublicationId, Arc<PlanFacts>>>,
     reports: Mutex<HashMap<BoardReportId, Arc<BoardReport>>>,
-    rollups: Mutex<HashMap<ReportingPeriodId, KeptRollup>>,
     pages: Mutex<HashMap<(BoardReportId, String), bytes::Bytes>>,
 }
 
@@ -122,31 +109,6 @@ impl ReportCaches {
             found.insert(id, facts);
         }
         Ok(found)
-    }
-
-    /// The kept roll-up of the period with its alliance, if it may still be served.
-    fn kept_rollup(
-        &self,
-        db: &pcref_store::Db,
-        period: ReportingPeriodId,
-        today: NaiveDate,
-    ) -> Option<(AllianceId, RollupPreview)> {
-        lock(&self.rollups)
-            .get(&period)
-            .filter(|k| {
-                k.today == today
-                    && k.at.elapsed() < ROLLUP_FRESH_FOR
-                    && k.epoch == db.audited_epoch(k.alliance_id)
-            })
-            .map(|k| (k.alliance_id, k.preview.clone()))
-    }
-
-    fn keep_rollup(&self, period: ReportingPeriodId, kept: KeptRollup) {
-        let mut cache = lock(&self.rollups);
-        if cache.len() >= MAX_CACHED_ROLLUPS {
-            cache.clear();
-        }
-        cache.insert(period, kept);
     }
 
     fn report(&self, id: BoardReportId) -> Option<Arc<BoardReport>> {
@@ -245,50 +207,53 @@ fn link_unusable(link: &ShareLink, at: DateTime<Utc>) -> Option<String> {
 }
 
 impl App {
-    /// The live roll-up of a period, for any member of its alliance. Computed again only when
-    /// a change in the alliance has been audited since (or the day has turned): the preview is
-    /// live, and costs no query while nothing changes.
+    /// The live roll-up of a period, as JSON, for any member of its alliance. Computed again
+    /// only when a change in the alliance has been audited since (or the day has turned): the
+    /// preview is live, and costs no query while nothing changes.
     pub async fn rollup_preview(
         &self,
         c: &Caller,
         id: ReportingPeriodId,
-    ) -> Result<RollupPreview, AppError> {
+    ) -> Result<bytes::Bytes, AppError> {
         c.require_scope(Scope::ReportsRead)?;
         let hidden = |_| AppError::NotFound("reporting period");
-        if let Some((alliance, preview)) = self.reports.kept_rollup(&self.db, id, crate::today()) {
-            policy::read_periods(c, alliance).map_err(hidden)?;
-            return Ok(preview);
+        let today = crate::today();
+        let kept = self
+            .rollups
+            .get_with(&id, |k| self.db.audited_epoch(k.alliance_id))
+            .filter(|k| k.today == today);
+        if let Some(k) = kept {
+            policy::read_periods(c, k.alliance_id).map_err(hidden)?;
+            return Ok(k.json);
         }
         let (c, caches, db) = (c.clone(), Arc::clone(&self.reports), self.db.clone());
-        self.db
+        let (kept, epoch) = self
+            .db
             .read(move |conn| {
                 let seen = find_period(conn, id)?;
                 policy::read_periods(&c, seen.alliance_id).map_err(hidden)?;
-                let today = crate::today();
                 // Taken before the period and its figures are read (a period never changes
                 // alliance): a change audited meanwhile is then either in what is kept or
                 // moves the epoch on.
                 let epoch = db.audited_epoch(seen.alliance_id);
                 // One read transaction: the period and every figure from the same moment.
-                let (period, rollup) = pcref_store::read_transaction(conn, |conn| {
+                let rollup = pcref_store::read_transaction(conn, |conn| {
                     let period = find_period(conn, id)?;
-                    let rollup = full_rollup(&caches, conn, &period, today)?;
-                    Ok::<_, AppError>((period, rollup))
+                    full_rollup(&caches, conn, &period, today)
                 })?;
-                let preview = RollupPreview::of(rollup)?;
-                caches.keep_rollup(
-                    id,
-                    KeptRollup {
-                        alliance_id: period.alliance_id,
-                        today,
-                        epoch,
-                        at: std::time::Instant::now(),
-                        preview: preview.clone(),
-                    },
-                );
-                Ok(preview)
+                let json = serde_json::to_vec(&rollup).map_err(|e| {
+                    AppError::Internal(format!("writing a roll-up as JSON failed: {e}"))
+                })?;
+                let kept = KeptRollup {
+                    alliance_id: seen.alliance_id,
+                    today,
+                    json: json.into(),
+                };
+                Ok::<_, AppError>((kept, epoch))
             })
-            .await
+            .await?;
+        self.rollups.keep(id, epoch, kept.clone());
+        Ok(kept.json)
     }
 
     /// A page or file rendered from an issued report, rendered once per process: the report

@@ -222,10 +222,10 @@ impl ReportsApi {
         app: Data<&App>,
         period_id: Path<Uuid>,
     ) -> Result<WrittenJson<Rollup>, ApiError> {
-        let preview = app
+        let json = app
             .rollup_preview(&auth.caller(), ReportingPeriodId(period_id.0))
             .await?;
-        Ok(WrittenJson::written(preview.json))
+        Ok(WrittenJson::written(json))
     }
 
     /// Issue a board report
